@@ -1,0 +1,45 @@
+"""contactgroups: contact groups and their members at MessageBird, Messente, MessageFlow and
+Messengeo, async-first, with a bulk layer (``contactgroups.multi``) across all four.
+
+Provider modules are imported on first use: ``from contactgroups import messagebird``.
+"""
+
+from ._http.retry import RetryPolicy
+from ._http.transport import Timeout
+from ._version import __version__
+from .errors import (
+    APIError,
+    AuthenticationError,
+    ConflictError,
+    ConnectTimeoutError,
+    ContactGroupsError,
+    InvalidRequestError,
+    MalformedResponseError,
+    NotFoundError,
+    RateLimitError,
+    ReadTimeoutError,
+    ServerError,
+    TimeoutError,
+    TransportError,
+    ValidationError,
+)
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "ConflictError",
+    "ConnectTimeoutError",
+    "ContactGroupsError",
+    "InvalidRequestError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "RateLimitError",
+    "ReadTimeoutError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
+    "TimeoutError",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+]

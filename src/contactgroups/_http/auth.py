@@ -1,0 +1,59 @@
+"""Auth hooks: how a provider's credentials become request headers.
+
+An auth object never shows its secrets in ``repr`` and lists them in ``secrets`` so the transport
+can scrub them from anything it logs or raises.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Protocol
+
+__all__ = ["Auth", "BasicAuth", "HeaderAuth"]
+
+
+class Auth(Protocol):
+    """What the transport asks of a provider's credentials."""
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value, for redaction."""
+        ...
+
+    async def headers(self) -> Mapping[str, str]:
+        """Headers to add to the next request."""
+        ...
+
+    async def refresh(self) -> bool:
+        """Called once after a 401; True if the request is worth repeating with new headers."""
+        ...
+
+
+class HeaderAuth:
+    """Static headers (MessageBird ``AccessKey``, MessageFlow's two raw keys)."""
+
+    def __init__(self, headers: Mapping[str, str], *, secrets: tuple[str, ...]) -> None:
+        self._headers = dict(headers)
+        self._secrets = tuple(s for s in secrets if s)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
+
+    async def headers(self) -> Mapping[str, str]:
+        return self._headers
+
+    async def refresh(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(headers={sorted(self._headers)!r}, values=<redacted>)"
+
+
+class BasicAuth(HeaderAuth):
+    """HTTP basic auth (Messente's API username and password)."""
+
+    def __init__(self, username: str, password: str) -> None:
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        super().__init__({"Authorization": f"Basic {token}"}, secrets=(password, token))

@@ -1,0 +1,92 @@
+"""The one retry policy every provider uses."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Mapping
+
+import attrs
+
+__all__ = ["DEFAULT_RETRY", "RetryPolicy", "parse_retry_after"]
+
+
+def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, not {value}")
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, not {value}")
+
+
+@attrs.frozen
+class RetryPolicy:
+    """When and how long to wait before repeating a call that is safe to repeat.
+
+    Only calls declared idempotent are retried on a status or a lost answer (creating a group or a
+    contact is not; adding or removing members is). A connection that was refused before anything
+    was sent is retried for every call, since the vendor never saw it.
+
+    Attributes:
+        max_attempts: attempts in all, the first included (1 = no retry).
+        backoff_base: first backoff in seconds; doubles each attempt.
+        backoff_max: cap on one backoff.
+        jitter: "full" jitter share, 0..1; 1 waits a random time in [0, backoff].
+        retry_after_max: the longest ``Retry-After`` honoured; a longer one raises the error
+            (``RateLimitError`` for 429) with ``retry_after`` set, for the caller to schedule.
+        statuses: HTTP statuses that are retried.
+        retry_timeouts: whether a timed-out idempotent call is repeated.
+    """
+
+    max_attempts: int = attrs.field(default=4, validator=_positive_int)
+    backoff_base: float = attrs.field(default=0.25, validator=_non_negative)
+    backoff_max: float = attrs.field(default=8.0, validator=_non_negative)
+    jitter: float = attrs.field(default=1.0, validator=_non_negative)
+    retry_after_max: float = attrs.field(default=60.0, validator=_non_negative)
+    statuses: frozenset[int] = attrs.field(
+        default=frozenset({429, 502, 503, 504}), converter=frozenset
+    )
+    retry_timeouts: bool = True
+
+    def backoff(self, retry_number: int, rng: random.Random | None = None) -> float:
+        """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** (retry_number - 1)))
+        share = min(self.jitter, 1.0)
+        draw: float = (rng or random).random()
+        return ceiling * (1.0 - share) + ceiling * share * draw
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delay-seconds or an HTTP-date; None if absent/bad."""
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:  # pragma: no cover - older Pythons returned None
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def parse_http_date(value: str | None) -> float | None:
+    """Epoch seconds of an HTTP-date (``Expires``), or None if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None

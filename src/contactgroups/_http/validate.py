@@ -1,0 +1,77 @@
+"""Client-side checks shared by the providers: they fail before any request is sent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
+
+from ..errors import InvalidRequestError
+from .transport import path_segment
+
+__all__ = ["chunked", "id_list", "require_e164", "require_text", "unique"]
+
+T = TypeVar("T")
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def require_e164(phone: object, *, provider: str | None = None) -> str:
+    """``phone`` if it is E.164 (``+`` then 7 to 15 digits, no leading zero)."""
+    if not isinstance(phone, str) or not _E164.match(phone):
+        shown = phone if isinstance(phone, str) and len(phone) <= 32 else type(phone).__name__
+        raise InvalidRequestError(
+            f"phone number must be E.164, like +37251000000 (got {shown!r})", provider=provider
+        )
+    return phone
+
+
+def require_text(
+    value: object, *, what: str, max_length: int | None = None, provider: str | None = None
+) -> str:
+    """A non-blank string (names, descriptions)."""
+    if not isinstance(value, str):
+        raise InvalidRequestError(
+            f"{what} must be a string, not {type(value).__name__}", provider=provider
+        )
+    if not value.strip():
+        raise InvalidRequestError(f"{what} must not be empty", provider=provider)
+    if max_length is not None and len(value) > max_length:
+        raise InvalidRequestError(
+            f"{what} is {len(value)} characters; the limit is {max_length}", provider=provider
+        )
+    return value
+
+
+def id_list(
+    ids: Iterable[object],
+    *,
+    what: str = "contact id",
+    max_items: int | None = None,
+    provider: str | None = None,
+) -> list[str]:
+    """Ids as strings, each a valid path segment, 1..``max_items`` of them (the vendor's limit)."""
+    if isinstance(ids, (str, bytes)):
+        raise InvalidRequestError(f"pass a list of {what}s, not a single string", provider=provider)
+    values = [path_segment(i, what=what, provider=provider) for i in ids]
+    if not values:
+        raise InvalidRequestError(f"at least one {what} is required", provider=provider)
+    if max_items is not None and len(values) > max_items:
+        raise InvalidRequestError(
+            f"{len(values)} {what}s given; the vendor takes at most {max_items} per call",
+            provider=provider,
+        )
+    return values
+
+
+def unique(values: Iterable[T]) -> list[T]:
+    """``values`` without repeats, first occurrence kept, order kept."""
+    return list(dict.fromkeys(values))
+
+
+def chunked(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """Consecutive slices of at most ``size`` items."""
+    if size < 1:
+        raise ValueError("chunk size must be at least 1")
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
