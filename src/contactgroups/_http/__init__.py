@@ -3,6 +3,7 @@
 from .auth import Auth, BasicAuth, HeaderAuth
 from .client import BaseClient
 from .convert import WIRE, make_converter, parse_date, parse_datetime, to_camel
+from .membership import BatchResult, HasMembership, MembershipAdapter
 from .pager import Page, Pager
 from .redact import REDACTED, redact_headers, redact_phones, scrub
 from .retry import DEFAULT_RETRY, RetryPolicy, parse_http_date, parse_retry_after
@@ -28,9 +29,12 @@ __all__ = [
     "Auth",
     "BaseClient",
     "BasicAuth",
+    "BatchResult",
     "CallStats",
     "ErrorInfo",
+    "HasMembership",
     "HeaderAuth",
+    "MembershipAdapter",
     "Page",
     "Pager",
     "Response",
