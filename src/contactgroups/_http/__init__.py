@@ -1,6 +1,6 @@
 """The shared core, private to the package: every cross-cutting rule lives here once."""
 
-from .auth import Auth, BasicAuth, HeaderAuth
+from .auth import NO_AUTH, Auth, BasicAuth, HeaderAuth
 from .client import BaseClient
 from .convert import WIRE, make_converter, parse_date, parse_datetime, to_camel
 from .membership import BatchResult, HasMembership, MembershipAdapter
@@ -23,6 +23,7 @@ from .validate import chunked, id_list, require_e164, require_text, unique
 __all__ = [
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
+    "NO_AUTH",
     "REDACTED",
     "USER_AGENT",
     "WIRE",

@@ -10,7 +10,7 @@ import base64
 from collections.abc import Mapping
 from typing import Protocol
 
-__all__ = ["Auth", "BasicAuth", "HeaderAuth"]
+__all__ = ["NO_AUTH", "Auth", "BasicAuth", "HeaderAuth"]
 
 
 class Auth(Protocol):
@@ -57,3 +57,7 @@ class BasicAuth(HeaderAuth):
     def __init__(self, username: str, password: str) -> None:
         token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         super().__init__({"Authorization": f"Basic {token}"}, secrets=(password, token))
+
+
+NO_AUTH = HeaderAuth({}, secrets=())
+"""For endpoints that take their credentials in the body (an OAuth token request)."""

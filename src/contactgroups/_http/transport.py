@@ -218,6 +218,7 @@ class Transport:
     ) -> None:
         self.provider = provider
         self.base_url = self._check_base_url(base_url, allow_insecure_http)
+        self._allow_insecure_http = allow_insecure_http
         self.auth = auth
         self.timeout = as_timeout(timeout)
         if retry is not None and not isinstance(retry, RetryPolicy):
@@ -231,6 +232,7 @@ class Transport:
         self._connection_limit = connection_limit
         self._session = session
         self._owns_session = session is None
+        self._parent: Transport | None = None
         self._closed = False
         self._rng = random.Random()
         self._base_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -251,8 +253,30 @@ class Transport:
             )
         return base_url.rstrip("/")
 
+    def sibling(
+        self, *, base_url: str, auth: Auth, parse_error: ErrorParser = default_error_parser
+    ) -> Transport:
+        """A transport for another host of the same vendor (an OAuth token endpoint) that shares
+        this one's session, timeouts, retry policy and TLS settings, and never closes the session.
+        """
+        child = Transport(
+            provider=self.provider,
+            base_url=base_url,
+            auth=auth,
+            timeout=self.timeout,
+            retry=self.retry,
+            parse_error=parse_error,
+            verify_ssl=self.verify_ssl,
+            allow_insecure_http=self._allow_insecure_http,
+        )
+        child._parent = self
+        child._owns_session = False
+        return child
+
     @property
     def session(self) -> aiohttp.ClientSession:
+        if self._parent is not None:
+            return self._parent.session
         if self._closed:
             raise ContactGroupsError(f"this {self.provider} client is closed")
         if self._session is None:
