@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
-from contactgroups.errors import NotFoundError
+from contactgroups.errors import InvalidRequestError, NotFoundError
 from contactgroups.messagebird import MAX_IDS_PER_ADD
 from contactgroups.testing.messagebird import MessageBirdFake
 
@@ -104,3 +105,24 @@ async def test_max_items_trims_and_stops_asking(fake: MessageBirdFake) -> None:
     assert names == [f"g{i}" for i in range(25)]
     queries = [r.query for r in fake.requests_to("GET", "/groups")]
     assert queries == ["offset=0&limit=20", "offset=20&limit=5"]
+
+
+async def test_limits_are_checked_before_the_fake_sees_anything(fake: MessageBirdFake) -> None:
+    gid = fake.seed_group()
+    ids = fake.seed_contacts(51)
+    async with fake.client() as mb:
+        with pytest.raises(InvalidRequestError, match="at most 50"):
+            await mb.groups.add_contacts(gid, ids)
+        with pytest.raises(InvalidRequestError, match="at least one"):
+            await mb.groups.add_contacts(gid, [])
+    assert fake.requests == []
+    assert fake.member_ids(gid) == set()
+
+
+async def test_a_borrowed_session_is_never_closed(fake: MessageBirdFake) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with fake.client(session=session) as mb:
+            await mb.groups.create("Home")
+        assert not session.closed
+        async with fake.client(session=session) as again:
+            assert len(await again.groups.list().collect()) == 1

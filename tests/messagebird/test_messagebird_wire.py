@@ -12,6 +12,7 @@ from aioresponses import aioresponses
 from aioresponses.core import normalize_url  # type: ignore[attr-defined]
 
 from contactgroups import messagebird
+from contactgroups.errors import MalformedResponseError
 from contactgroups.messagebird import Contact, Group
 
 BASE = "https://rest.messagebird.com"
@@ -302,8 +303,6 @@ async def test_contacts_list_groups(client: messagebird.Client) -> None:
 
 
 async def test_list_without_items_is_malformed(client: messagebird.Client) -> None:
-    from contactgroups.errors import MalformedResponseError
-
     with aioresponses() as m:
         m.get(f"{BASE}/groups?offset=0&limit=20", payload={"offset": 0, "items": None})
         with pytest.raises(MalformedResponseError) as info:
@@ -313,8 +312,6 @@ async def test_list_without_items_is_malformed(client: messagebird.Client) -> No
 
 
 async def test_group_with_wrong_types_is_malformed(client: messagebird.Client) -> None:
-    from contactgroups.errors import MalformedResponseError
-
     with aioresponses() as m:
         m.get(f"{BASE}/groups/{GID}", payload={**GROUP, "createdDatetime": "yesterday"})
         with pytest.raises(MalformedResponseError):
@@ -322,8 +319,6 @@ async def test_group_with_wrong_types_is_malformed(client: messagebird.Client) -
 
 
 async def test_create_with_empty_body_is_malformed(client: messagebird.Client) -> None:
-    from contactgroups.errors import MalformedResponseError
-
     with aioresponses() as m:
         m.post(f"{BASE}/groups", status=201, body=b"")
         with pytest.raises(MalformedResponseError):
