@@ -1,0 +1,132 @@
+"""The ``multi`` adapter for Messente: one phone number per add or remove call.
+
+Messente answers 409 when the contact is already in the group and 404 on remove when it is not
+(or when the contact or the group is missing: the vendor does not tell these apart); both count
+as ``already``. A contact must exist before it can join a group, so on a 404 the adapter creates
+the contact (a 409 there means it exists) and tries the add once more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
+
+from .._http import BatchResult, require_e164
+from ..errors import (
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from .client import Client
+
+__all__ = ["MessenteMembership"]
+
+PROVIDER = "messente"
+
+
+class MessenteMembership:
+    """Group membership at Messente as ``multi`` uses it.
+
+    ``create_missing_contacts`` (default True) creates a contact that does not exist yet before
+    adding it (two more calls for that phone). Per-phone rejections (invalid number, still 404)
+    land in ``failed``; errors of the call itself (auth, 5xx after retries, transport) raise.
+    """
+
+    DEFAULT_CONCURRENCY = 10
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        create_missing_contacts: bool = True,
+        default_concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
+        if (
+            isinstance(default_concurrency, bool)
+            or not isinstance(default_concurrency, int)
+            or default_concurrency < 1
+        ):
+            raise InvalidRequestError(
+                f"default_concurrency must be a positive integer, not {default_concurrency!r}",
+                provider=PROVIDER,
+            )
+        self._client = client
+        self._create_missing = bool(create_missing_contacts)
+        self._concurrency = default_concurrency
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(create_missing_contacts={self._create_missing}, "
+            f"default_concurrency={self._concurrency})"
+        )
+
+    @property
+    def provider(self) -> str:
+        return PROVIDER
+
+    @property
+    def max_add_per_call(self) -> int:
+        return 1
+
+    @property
+    def max_remove_per_call(self) -> int:
+        return 1
+
+    @property
+    def default_concurrency(self) -> int:
+        return self._concurrency
+
+    @property
+    def create_missing_contacts(self) -> bool:
+        return self._create_missing
+
+    async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+        """Add one phone number to the group (creating the contact first if needed)."""
+        phone = self._single(ids, self.max_add_per_call)
+        try:
+            require_e164(phone, provider=PROVIDER)
+            try:
+                await self._client.groups.add_contact(group_id, phone)
+            except NotFoundError:
+                if not self._create_missing:
+                    raise
+                await self._client.contacts._ensure_exists(phone)
+                await self._client.groups.add_contact(group_id, phone)
+        except ConflictError:
+            return BatchResult.all_already([phone])
+        except (InvalidRequestError, NotFoundError, ValidationError) as exc:
+            return BatchResult(failed={phone: exc})
+        return BatchResult.all_done([phone])
+
+    async def remove(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+        """Remove one phone number from the group; "not a member" (404) counts as already."""
+        phone = self._single(ids, self.max_remove_per_call)
+        try:
+            await self._client.groups.remove_contact(group_id, phone)
+        except NotFoundError:
+            return BatchResult.all_already([phone])
+        except (InvalidRequestError, ValidationError) as exc:
+            return BatchResult(failed={phone: exc})
+        return BatchResult.all_done([phone])
+
+    async def members(self, group_id: str) -> AsyncIterator[str]:
+        """The phone numbers in the group (one request: Messente does not page)."""
+        async for contact in self._client.groups.list_contacts([group_id]):
+            yield contact.phone_number
+
+    @staticmethod
+    def _single(ids: Sequence[str], limit: int) -> str:
+        if isinstance(ids, (str, bytes)):
+            raise InvalidRequestError(
+                "pass a list of phone numbers, not a single string", provider=PROVIDER
+            )
+        values = list(ids)
+        if not 1 <= len(values) <= limit:
+            raise InvalidRequestError(
+                f"{len(values)} phone numbers given; Messente takes exactly {limit} per call",
+                provider=PROVIDER,
+            )
+        return values[0]
