@@ -85,6 +85,10 @@ async def test_add_creates_a_missing_contact_and_retries_once(fake: MessenteFake
     add = ("POST", f"/v1/phonebook/groups/{gid}/contacts/{phone}")
     assert sent == [add, ("POST", "/v1/phonebook/contacts"), add]
     assert fake.requests[1].body == b'{"phoneNumber":"+37256000001"}'
+    for bodiless in (fake.requests[0], fake.requests[2]):  # as the vendor's own client sends it
+        assert bodiless.body == b""
+        assert "Content-Type" not in bodiless.headers
+        assert bodiless.headers["Authorization"].startswith("Basic ")
 
 
 async def test_creation_conflict_is_fine(fake: MessenteFake) -> None:

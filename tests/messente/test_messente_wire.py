@@ -6,12 +6,14 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 import yarl
 from aioresponses import aioresponses
 from messente_helpers import BASE, BASIC, PASSWORD, USERNAME
 
 from contactgroups import messente
+from contactgroups.testing.messente import MessenteFake
 
 GID = "0c7e6a52-3f1d-4b8e-9a41-6d2f5c8b1e07"
 PHONE = "+37251000000"
@@ -134,3 +136,31 @@ async def test_custom_base_url() -> None:
             username=USERNAME, password=PASSWORD, base_url="https://eu.example.test/api/v1/"
         ) as c:
             assert (await c.groups.list()).items == []
+
+
+@pytest.mark.parametrize("borrowed", [False, True], ids=["own-session", "borrowed-session"])
+async def test_real_wire_content_type(borrowed: bool) -> None:
+    """On a real socket (aiohttp adds a default Content-Type to a bare POST unless told not to),
+    bodiless calls carry no Content-Type and no body; JSON calls carry application/json."""
+    async with MessenteFake() as fake, aiohttp.ClientSession() as session:
+        kwargs = {"session": session} if borrowed else {}
+        async with fake.client(**kwargs) as c:
+            group = await c.groups.create("VIP")
+            await c.groups.update(group.id, "Gold")
+            await c.contacts.create(PHONE)
+            await c.contacts.update(PHONE, title="Sir")
+            await c.groups.add_contact(group.id, PHONE)
+            await c.groups.list_contacts([group.id])
+            await c.contacts.list_groups(PHONE)
+            await c.groups.remove_contact(group.id, PHONE)
+            await c.groups.delete(group.id)
+            await c.contacts.delete(PHONE)
+        assert not session.closed
+    seen = {(r.method, r.body != b"") for r in fake.requests}
+    assert ("POST", False) in seen  # the add to group
+    for r in fake.requests:
+        assert r.headers["Authorization"].startswith("Basic ")
+        if r.body:
+            assert r.headers["Content-Type"] == "application/json", r
+        else:
+            assert "Content-Type" not in r.headers, r
