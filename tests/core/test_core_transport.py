@@ -148,6 +148,20 @@ async def test_standard_headers_and_no_body_without_content(server: ScriptedServ
     assert server.requests[0].body == b""
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+async def test_bodiless_writes_send_no_content_type(server: ScriptedServer, method: str) -> None:
+    server.answer(Answer())
+    async with aiohttp.ClientSession() as borrowed:
+        for session in (None, borrowed):
+            transport = make(server, session=session)
+            try:
+                await transport.request(method, ("groups", "g", "contacts", "+1"), idempotent=True)
+            finally:
+                await transport.aclose()
+    assert [r.headers.get("Content-Type") for r in server.seen] == [None, None]
+    assert [r.body for r in server.requests] == [b"", b""]
+
+
 async def test_json_and_form_bodies(server: ScriptedServer) -> None:
     server.answer(Answer())
     transport = make(server)

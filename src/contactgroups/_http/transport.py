@@ -57,6 +57,8 @@ USER_AGENT = f"contactgroups/{__version__}"
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
+_NO_CONTENT_TYPE = ("Content-Type",)
+
 
 @attrs.frozen
 class Timeout:
@@ -473,6 +475,8 @@ class Transport:
                 timeout=call_timeout.to_aiohttp(),
                 allow_redirects=False,
                 ssl=self.verify_ssl,
+                # aiohttp would add "application/octet-stream" to a bodiless POST/PUT/PATCH
+                skip_auto_headers=_NO_CONTENT_TYPE if body is None else None,
             ) as raw:
                 payload = await raw.read()
                 request_id = (

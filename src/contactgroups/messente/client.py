@@ -26,7 +26,6 @@ from .._http import (
     to_camel,
 )
 from ..errors import ConflictError, InvalidRequestError
-from ._transport import MessenteTransport
 from .errors import parse_error
 from .membership import MessenteMembership
 from .models import Contact, Group, converter
@@ -336,7 +335,7 @@ class Client(BaseClient):
                     "API settings)",
                     provider=PROVIDER,
                 )
-        transport = MessenteTransport(
+        transport = Transport(
             provider=PROVIDER,
             base_url=base_url,
             auth=BasicAuth(username, password),
