@@ -162,6 +162,19 @@ async def test_bodiless_writes_send_no_content_type(server: ScriptedServer, meth
     assert [r.body for r in server.requests] == [b"", b""]
 
 
+async def test_query_values_are_encoded_once(server: ScriptedServer) -> None:
+    server.answer(Answer())
+    transport = make(server)
+    params = [("email", "a@b.com"), ("sort", "id DESC"), ("phone", "+372 5"), ("skip", None)]
+    try:
+        await transport.request("GET", ("contacts",), params=params, idempotent=True)
+        await transport.request("GET", ("contacts",), params={"flag": True}, idempotent=True)
+    finally:
+        await transport.aclose()
+    assert dict(server.seen[0].query) == {"email": "a@b.com", "sort": "id DESC", "phone": "+372 5"}
+    assert dict(server.seen[1].query) == {"flag": "true"}
+
+
 async def test_json_and_form_bodies(server: ScriptedServer) -> None:
     server.answer(Answer())
     transport = make(server)

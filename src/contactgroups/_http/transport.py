@@ -342,7 +342,7 @@ class Transport:
         """
         url = self.url(*segments)
         if params:
-            url = url.with_query(_query(params))
+            url = url.with_query(_pairs(params))  # yarl quotes each value exactly once
         body, headers = _encode_body(json_body, form, content, content_type, compress)
         call_timeout = self.timeout if timeout is None else as_timeout(timeout, self.timeout)
         started = time.monotonic()
@@ -539,7 +539,8 @@ class Transport:
         return error
 
 
-def _query(params: Params) -> str:
+def _pairs(params: Params) -> list[tuple[str, str]]:
+    """Parameters as (name, text) pairs: None left out, booleans as ``true``/``false``."""
     items = params.items() if isinstance(params, Mapping) else params
     pairs: list[tuple[str, str]] = []
     for key, value in items:
@@ -548,7 +549,12 @@ def _query(params: Params) -> str:
         if isinstance(value, bool):
             value = "true" if value else "false"
         pairs.append((key, str(value)))
-    return urlencode(pairs, quote_via=quote)
+    return pairs
+
+
+def _query(params: Params) -> str:
+    """A form body: ``application/x-www-form-urlencoded`` with spaces as ``%20``."""
+    return urlencode(_pairs(params), quote_via=quote)
 
 
 def _encode_body(

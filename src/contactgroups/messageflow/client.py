@@ -16,7 +16,6 @@ from typing import Any, ClassVar, TypeVar
 
 import aiohttp
 import cattrs
-import yarl
 
 from .._http import (
     DEFAULT_RETRY,
@@ -563,40 +562,6 @@ class Contacts(_Resource):
         return page.items[0] if page.items else None
 
 
-# -- transport workaround -------------------------------------------------------------------
-
-
-class _Query:
-    __slots__ = ("pairs",)
-
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-
-
-class _Transport(Transport):
-    """Works around the core double-encoding query strings (``url.with_query(str)`` re-quotes
-    the ``%`` of ``a%40example.com``): the query is set on the URL as pairs instead."""
-
-    async def request(
-        self,
-        method: str,
-        segments: Sequence[object],
-        *,
-        params: Any = None,
-        **kwargs: Any,
-    ) -> Response:
-        if params:
-            items = params.items() if isinstance(params, Mapping) else params
-            pairs = [(str(k), str(v)) for k, v in items if v is not None]
-            segments = (*segments, _Query(pairs))
-        return await super().request(method, segments, **kwargs)
-
-    def url(self, *segments: object) -> yarl.URL:
-        if segments and isinstance(segments[-1], _Query):
-            return super().url(*segments[:-1]).with_query(segments[-1].pairs)
-        return super().url(*segments)
-
-
 # -- the client --------------------------------------------------------------------------------
 
 
@@ -641,7 +606,7 @@ class Client(BaseClient):
             {"Authorization": authorization, "Application-Key": application_key},
             secrets=(authorization, application_key),
         )
-        transport = _Transport(
+        transport = Transport(
             provider=PROVIDER,
             base_url=base_url,
             auth=auth,
