@@ -106,7 +106,7 @@ def _spec(name: str) -> ProviderSpec:
     raise UsageError(f"unknown provider {name!r}; choose one of {', '.join(PROVIDERS)}")
 
 
-def _client_from_env(spec: ProviderSpec, base_url: str | None) -> Any:
+def _client_from_env(spec: ProviderSpec, args: argparse.Namespace) -> Any:
     missing = [var for var in spec.env if not os.environ.get(var)]
     if missing:
         raise UsageError(
@@ -114,8 +114,12 @@ def _client_from_env(spec: ProviderSpec, base_url: str | None) -> Any:
             + ", ".join(missing)
         )
     kwargs: dict[str, Any] = {}
-    if base_url:
-        kwargs["base_url"] = base_url
+    if args.base_url:
+        kwargs["base_url"] = args.base_url
+    if args.token_url:
+        if spec.name != "messengeo":
+            raise UsageError("--token-url is for messengeo only")
+        kwargs["token_url"] = args.token_url
     return spec.make(*(os.environ[var] for var in spec.env), **kwargs)
 
 
@@ -152,8 +156,9 @@ def _report_dict(report: multi.Report) -> dict[str, Any]:
 def _report_table(report: multi.Report, title: str) -> Table:
     done = multi.Outcome.ADDED if report.action == "add" else multi.Outcome.REMOVED
     table = Table(title=title)
-    for column in ("provider", "ids", done.value, "already", "failed", "not sent"):
-        table.add_column(column, justify="right" if column != "provider" else "left")
+    table.add_column("provider")
+    for column in ("ids", done.value, "already", "failed", "not sent"):
+        table.add_column(column, justify="right")
     for column in ("calls", "requests", "retries", "seconds"):
         table.add_column(column, justify="right")
     for name, p in report.providers.items():
@@ -301,7 +306,7 @@ def _demo_check(report: multi.Report, fakes: dict[str, Any]) -> int:
 
 async def _groups_list(args: argparse.Namespace, console: Console) -> int:
     spec = _spec(args.provider)
-    async with _client_from_env(spec, args.base_url) as client:
+    async with _client_from_env(spec, args) as client:
         rows = []
         async for group in spec.list_groups(client):
             rows.append({"id": str(group.id), "name": getattr(group, "name", None)})
@@ -319,7 +324,7 @@ async def _groups_list(args: argparse.Namespace, console: Console) -> int:
 
 async def _groups_create(args: argparse.Namespace, console: Console) -> int:
     spec = _spec(args.provider)
-    async with _client_from_env(spec, args.base_url) as client:
+    async with _client_from_env(spec, args) as client:
         group = await spec.create_group(client, args.name)
     row = {"id": str(group.id), "name": getattr(group, "name", args.name)}
     if args.json:
@@ -356,7 +361,7 @@ async def _members(args: argparse.Namespace, console: Console) -> int:
     if not ids and args.action != "sync":
         raise UsageError("the ids file holds no ids")
     out = Console(file=sys.stderr) if args.json else console
-    async with _client_from_env(spec, args.base_url) as client:
+    async with _client_from_env(spec, args) as client:
         options: dict[str, Any] = {"deadline": args.deadline}
         if args.concurrency:
             options["concurrency"] = args.concurrency
@@ -420,6 +425,7 @@ def _parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--provider", required=True, choices=PROVIDERS)
         p.add_argument("--base-url", help="another server for the vendor's API (e.g. a fake)")
+        p.add_argument("--token-url", help="messengeo: another OAuth token endpoint")
         p.add_argument("--json", action="store_true", help="JSON output for scripts")
 
     groups = commands.add_parser("groups", help="list or create groups").add_subparsers(
@@ -453,6 +459,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=140)  # tables stay readable in logs and pipes
     handlers: dict[str, Callable[[argparse.Namespace, Console], Coroutine[Any, Any, int]]] = {
         "demo": _demo,
         "groups": lambda a, c: (_groups_list if a.groups_command == "list" else _groups_create)(
