@@ -62,11 +62,15 @@ class Faults:
 
 @attrs.frozen
 class RecordedRequest:
-    """One request as the fake received it (after any fault was drawn)."""
+    """One request as the fake received it (after any fault was drawn).
+
+    ``path`` is percent-decoded; ``raw_path`` is as sent (without the query).
+    """
 
     method: str
     path: str
     query: str
+    raw_path: str
     headers: dict[str, str]
     body: bytes
     fault: str | None
@@ -161,6 +165,7 @@ class FakeServer:
                     method=request.method,
                     path=request.path,
                     query=request.query_string,
+                    raw_path=request.raw_path.split("?", 1)[0],
                     headers=dict(request.headers),
                     body=body,
                     fault=fault,
