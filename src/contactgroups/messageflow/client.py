@@ -277,8 +277,11 @@ class _Resource:
                 if not _is_no_results(exc):
                     raise
                 return Page(items=(), offset=offset, limit=limit, request_id=exc.request_id)
-            body = _envelope(response)
-            data = _data_list(response, body)
+            body = response.json()
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                # a listing's 200 always carries `data`; anything else is not the vendor speaking
+                raise response.malformed("a listing answer without a 'data' list")
+            data = body["data"]
             items: tuple[Any, ...]
             if model is None:
                 items = _member_ids(response, data)
