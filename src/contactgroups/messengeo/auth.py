@@ -1,0 +1,233 @@
+"""OAuth 2.0 client credentials for Messengeo: one shared bearer token per client.
+
+The token comes from ``POST https://oauth.messengeo.net/token`` (form body, ``expires_in`` as a
+string). It is fetched on the first call, shared by every concurrent call (an ``asyncio.Lock``:
+twenty calls that start together cause one token request), renewed before it runs out (60 s
+before, or 10% of a lifetime shorter than 10 minutes) and once when the API answers 401. A
+counter of token "generations" lets twenty calls that all got a 401 with the same token share one
+renewal instead of fetching twenty. A refused token request (400/401) raises
+``AuthenticationError`` and is not repeated; calls that were waiting for that request get the
+same error instead of trying again themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import yarl
+
+from .._http.transport import Response, Transport
+from ..errors import ContactGroupsError, InvalidRequestError
+from ._transport import TokenFailure, unwrapping
+from .errors import parse_oauth_error
+
+__all__ = ["ClientCredentials"]
+
+# (id of the auth object, token generation) the current task last put in a request: on a 401 it
+# tells whether the failed request used the current token or one already replaced.
+_USED_GENERATION: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "contactgroups_messengeo_token_generation", default=None
+)
+
+#: Renew this many seconds before the token runs out ...
+RENEW_MARGIN = 60.0
+#: ... or this share of its lifetime, whichever is shorter.
+RENEW_SHARE = 0.1
+#: Lifetime assumed when the token answer has no usable ``expires_in``.
+DEFAULT_LIFETIME = 3600.0
+
+
+class _TokenEndpointAuth:
+    """No headers (the credentials travel in the form body), but the same secrets to scrub."""
+
+    def __init__(self, owner: ClientCredentials) -> None:
+        self._owner = owner
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self._owner.secrets
+
+    async def headers(self) -> Mapping[str, str]:
+        return {}
+
+    async def refresh(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class ClientCredentials:
+    """The ``Auth`` for Messengeo: ``Authorization: Bearer <token>`` from client credentials.
+
+    Call ``bind(transport)`` once with the API transport; the token request then goes through a
+    sibling transport on ``token_url`` (same session, timeouts and retry policy). ``clock`` is
+    the monotonic clock used for expiry (tests replace it).
+    """
+
+    def __init__(self, client_id: str, client_secret: str, token_url: str) -> None:
+        for what, value in (("client_id", client_id), ("client_secret", client_secret)):
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidRequestError(
+                    f"{what} must be a non-empty string", provider="messengeo"
+                )
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._token_base, self._token_segment = _split_token_url(token_url)
+        self.token_url = token_url
+        self.clock: Callable[[], float] = time.monotonic
+        self._endpoint: Transport | None = None
+        self._lock = asyncio.Lock()
+        self._token: str | None = None
+        self._old_token: str | None = None
+        self._renew_at: float | None = None
+        self._generation = 0  # successful token fetches
+        self._finished = 0  # token fetches finished, successful or not
+        self._last_error: ContactGroupsError | None = None
+        self.token_requests = 0
+
+    def bind(self, transport: Transport) -> None:
+        """Send token requests through a sibling of ``transport`` (shares its session)."""
+        self._endpoint = transport.sibling(
+            base_url=self._token_base,
+            auth=_TokenEndpointAuth(self),
+            parse_error=parse_oauth_error,
+        )
+
+    # -- the Auth protocol -----------------------------------------------------------------------
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(
+            s for s in (self._client_secret, self._client_id, self._token, self._old_token) if s
+        )
+
+    async def headers(self) -> Mapping[str, str]:
+        if not self._fresh():
+            await self._renew_for_request(self._finished)
+        token = self._token
+        if token is None:  # pragma: no cover - _renew either sets a token or raises
+            raise ContactGroupsError("messengeo: no access token after a token request")
+        _USED_GENERATION.set((id(self), self._generation))
+        return {"Authorization": f"Bearer {token}"}
+
+    async def refresh(self) -> bool:
+        """After a 401: renew the token unless another call already did since this one sent."""
+        seen = self._finished
+        used = _USED_GENERATION.get()
+        generation = used[1] if used is not None and used[0] == id(self) else None
+        if generation is not None and generation != self._generation and self._token:
+            return True
+        await self._renew_for_request(seen, used_generation=generation, force=True)
+        return True
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _fresh(self) -> bool:
+        if self._token is None:
+            return False
+        return self._renew_at is None or self.clock() < self._renew_at
+
+    async def _renew_for_request(
+        self, seen: int, *, used_generation: int | None = None, force: bool = False
+    ) -> None:
+        try:
+            await self._renew(seen, used_generation=used_generation, force=force)
+        except ContactGroupsError as exc:
+            if unwrapping():
+                # the token transport already retried per the policy: the API call must not
+                raise TokenFailure(exc) from None
+            raise
+
+    async def _renew(
+        self, seen: int, *, used_generation: int | None = None, force: bool = False
+    ) -> None:
+        """Fetch a token, unless a fetch finished while this call waited (``seen`` is the count
+        of finished fetches when it started waiting): then share that fetch's outcome."""
+        async with self._lock:
+            if self._finished != seen:
+                if self._last_error is not None:
+                    raise self._last_error
+                if self._token is not None:
+                    return
+            if self._token is not None and (
+                (used_generation is not None and used_generation != self._generation)
+                or (not force and self._fresh())
+            ):
+                return
+            self._last_error = None
+            try:
+                await self._fetch()
+            except ContactGroupsError as exc:
+                self._last_error = exc
+                raise
+            finally:
+                # counted when done, so calls that queued during this fetch share its outcome
+                self._finished += 1
+
+    async def _fetch(self) -> None:
+        if self._endpoint is None:
+            raise ContactGroupsError("messengeo: ClientCredentials.bind() was not called")
+        self.token_requests += 1
+        started = self.clock()
+        response = await self._endpoint.request(
+            "POST",
+            (self._token_segment,),
+            form={
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            },
+            idempotent=True,  # asking again for a token changes nothing at the vendor
+        )
+        token, lifetime = _read_token(response)
+        self._old_token, self._token = self._token, token
+        margin = min(RENEW_MARGIN, lifetime * RENEW_SHARE)
+        self._renew_at = started + lifetime - margin
+        self._generation += 1
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(token_url={self.token_url!r}, credentials=<redacted>)"
+
+
+def _split_token_url(token_url: str) -> tuple[str, str]:
+    """``https://host/a/token`` -> (``https://host/a``, ``token``): the core appends segments."""
+    if not isinstance(token_url, str):
+        raise InvalidRequestError("token_url must be a string", provider="messengeo")
+    url = yarl.URL(token_url)
+    if url.query_string or url.fragment:
+        raise InvalidRequestError(
+            "token_url must not have a query or fragment", provider="messengeo"
+        )
+    path = url.raw_path.rstrip("/")
+    parent, _, last = path.rpartition("/")
+    if not last or not url.host:
+        raise InvalidRequestError(
+            "token_url must be an absolute URL with a path, like https://oauth.messengeo.net/token",
+            provider="messengeo",
+        )
+    base = str(url.with_path(parent or "/", encoded=True)).rstrip("/")
+    return base, yarl.URL.build(path=last, encoded=True).path
+
+
+def _read_token(response: Response) -> tuple[str, float]:
+    data: Any = response.json()
+    if not isinstance(data, Mapping):
+        raise response.malformed("the token answer is not a JSON object")
+    token = data.get("access_token")
+    if not isinstance(token, str) or not token.strip():
+        raise response.malformed("the token answer has no access_token")
+    expires = data.get("expires_in")
+    lifetime = DEFAULT_LIFETIME
+    if isinstance(expires, (int, float)) and not isinstance(expires, bool) and expires > 0:
+        lifetime = float(expires)
+    elif isinstance(expires, str):
+        try:
+            lifetime = float(expires) if float(expires) > 0 else DEFAULT_LIFETIME
+        except ValueError:
+            lifetime = DEFAULT_LIFETIME
+    return token.strip(), lifetime

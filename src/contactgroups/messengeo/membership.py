@@ -1,0 +1,115 @@
+"""The ``multi`` adapter for Messengeo: ``contactadd``/``contactremove`` in chunks of contact ids.
+
+The vendor answers only ``{"count": n}``, the number of memberships that really changed. A count
+smaller than the ids sent cannot say *which* ids were already members (or unknown), so every id
+of a successful call is reported as ``done``; the call as a whole raises on failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
+
+from .._http.membership import BatchResult
+from ..errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from .client import Lists
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "DEFAULT_CONCURRENCY", "MAX_CHUNK_SIZE", "MessengeoMembership"]
+
+#: Ids per call by default (the vendor note's suggestion; the vendor documents no limit).
+DEFAULT_CHUNK_SIZE = 500
+#: The most ids this SDK sends in one call (``client.MAX_IDS_IN_BODY``).
+MAX_CHUNK_SIZE = 1000
+#: Calls ``multi`` runs at once against one Messengeo account (no rate limit is documented).
+DEFAULT_CONCURRENCY = 4
+#: Page size used to walk a list's members.
+MEMBERS_PAGE_SIZE = 1000
+
+_log = logging.getLogger("contactgroups.messengeo")
+
+
+def _check_size(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CHUNK_SIZE:
+        raise InvalidRequestError(
+            f"{what} must be an integer from 1 to {MAX_CHUNK_SIZE}, not {value!r}",
+            provider="messengeo",
+        )
+    return value
+
+
+class MessengeoMembership:
+    """``MembershipAdapter`` over ``client.lists``: group ids are list ids, ids are contact ids."""
+
+    def __init__(
+        self,
+        lists: Lists,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        remove_chunk_size: int | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
+        self._lists = lists
+        self._add_size = _check_size(chunk_size, "chunk_size")
+        self._remove_size = _check_size(
+            chunk_size if remove_chunk_size is None else remove_chunk_size, "remove_chunk_size"
+        )
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidRequestError(
+                f"concurrency must be a positive integer, not {concurrency!r}",
+                provider="messengeo",
+            )
+        self._concurrency = concurrency
+
+    @property
+    def provider(self) -> str:
+        return "messengeo"
+
+    @property
+    def max_add_per_call(self) -> int:
+        return self._add_size
+
+    @property
+    def max_remove_per_call(self) -> int:
+        return self._remove_size
+
+    @property
+    def default_concurrency(self) -> int:
+        return self._concurrency
+
+    async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+        """Add up to ``max_add_per_call`` contacts; every id is ``done`` when the call succeeds."""
+        self._check_batch(ids, self._add_size)
+        count = await self._lists.add_contacts(group_id, ids)
+        if count < len(ids):
+            _log.debug("contactadd: %d of %d ids changed the list", count, len(ids))
+        return BatchResult.all_done(ids)
+
+    async def remove(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+        """Remove up to ``max_remove_per_call`` contacts; every id is ``done`` on success."""
+        self._check_batch(ids, self._remove_size)
+        count = await self._lists.remove_contacts(group_id, ids)
+        if count < len(ids):
+            _log.debug("contactremove: %d of %d ids changed the list", count, len(ids))
+        return BatchResult.all_done(ids)
+
+    async def members(self, group_id: str) -> AsyncIterator[str]:
+        """The contact ids in the list, page by page."""
+        pager = self._lists.list_contacts(group_id, properties=("id",), page_size=MEMBERS_PAGE_SIZE)
+        async for contact in pager:
+            yield contact.id
+
+    def _check_batch(self, ids: Sequence[str], limit: int) -> None:
+        if len(ids) > limit:
+            raise InvalidRequestError(
+                f"{len(ids)} ids given; this adapter sends at most {limit} per call",
+                provider="messengeo",
+            )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(chunk_size={self._add_size}, "
+            f"remove_chunk_size={self._remove_size}, concurrency={self._concurrency})"
+        )
