@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import ssl
 import types
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -96,19 +97,22 @@ class FakeServer:
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Listen on ``host``:``port`` (0 = a free port)."""
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        """Listen on ``host``:``port`` (0 = a free port); HTTPS with ``ssl_context``."""
         runner = web.AppRunner(
             self.app, access_log=None, handle_signals=False, shutdown_timeout=0.1
         )
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
         await site.start()
         server = site._server
         assert server is not None
         sockets = getattr(server, "sockets", None) or []
         self._port = sockets[0].getsockname()[1]
         self._host = host
+        self._scheme = "https" if ssl_context is not None else "http"
         self._runner = runner
 
     async def stop(self) -> None:
@@ -137,7 +141,7 @@ class FakeServer:
 
     @property
     def origin(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        return f"{self._scheme}://{self._host}:{self.port}"
 
     @property
     def url(self) -> str:
