@@ -369,3 +369,20 @@ async def test_read_404_is_empty(mocked: Any, client: messengeo.Client) -> None:
     mocked.get(CONTACTS, status=404, payload={"status": 404, "message": "No contact found"})
     page = await client.contacts.find(email="nobody@example.fr")
     assert page.items == () and page.next_offset is None
+
+
+async def test_html_404_on_read_raises(mocked: Any, client: messengeo.Client) -> None:
+    from contactgroups import NotFoundError
+
+    mocked.get(CONTACTS, status=404, body="<html>404 Not Found</html>", content_type="text/html")
+    with pytest.raises(NotFoundError):
+        await client.contacts.find(email="nobody@example.fr")
+
+
+async def test_200_with_404_body_on_read_raises(mocked: Any, client: messengeo.Client) -> None:
+    from contactgroups import NotFoundError
+
+    mocked.get(LISTS, status=200, payload={"status": 404, "message": "not found"})
+    with pytest.raises(NotFoundError) as info:
+        await client.lists.list()
+    assert info.value.status == 200 and info.value.code == 404

@@ -149,6 +149,18 @@ def _meta(data: Mapping[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
+def _vendor_not_found(error: NotFoundError) -> bool:
+    """A real 404 in the vendor's JSON error shape, not a proxy's HTML page (a wrong base URL
+    must not look like an empty listing) nor a 200 whose body says 404."""
+    if error.status != 404 or not error.body:
+        return False
+    try:
+        data = json.loads(error.body)
+    except ValueError:
+        return False
+    return isinstance(data, Mapping) and str(data.get("status")) == "404"
+
+
 def _page_fetcher(
     transport: Transport, resource: str, params: Mapping[str, Any], cls: type[T]
 ) -> Any:
@@ -156,8 +168,10 @@ def _page_fetcher(
         query = {**params, "limit": limit, "offset": offset, "total": 1}
         try:
             response = await transport.request("GET", _at(resource, query), idempotent=True)
-        except NotFoundError:
-            # the vendor note allows a 404 for "nothing matched" on reads
+        except NotFoundError as exc:
+            if not _vendor_not_found(exc):
+                raise
+            # the vendor's own 404 on a read means "nothing matched"
             return Page(items=(), offset=offset, limit=limit, next_offset=None, total=0)
         items, total = _envelope(response)
         structured = _structure_items(response, items, cls)
