@@ -605,3 +605,46 @@ async def test_cancellation_propagates_and_transport_stays_usable(server: Script
         assert (await transport.request("GET", ("next",), idempotent=True)).status == 200
     finally:
         await transport.aclose()
+
+
+# -- siblings and auth hooks ---------------------------------------------------------------------
+
+
+async def test_sibling_shares_the_session_and_scrubs_the_owners_secrets(
+    server: ScriptedServer,
+) -> None:
+    server.answer(Answer(400, {"message": f"bad client secret {CANARY}"}))
+    owner = make(server)
+    token = owner.sibling(base_url=server.url + "/token", auth=HeaderAuth({}, secrets=()),
+                          parse_error=parse_error)  # fmt: skip
+    try:
+        with pytest.raises(errors.ValidationError) as info:
+            await token.request("POST", (), form={"grant_type": "x"}, idempotent=True)
+        assert token.session is owner.session
+        await token.aclose()
+        assert not owner.session.closed  # a sibling never closes its owner's session
+    finally:
+        await owner.aclose()
+    assert server.raw_paths == ["/token"]  # no trailing slash without segments
+    assert CANARY not in str(info.value)
+    assert CANARY not in (info.value.body or "")
+
+
+async def test_a_failing_auth_hook_is_not_retried_per_attempt(server: ScriptedServer) -> None:
+    class BrokenTokenSource(HeaderAuth):
+        calls = 0
+
+        async def headers(self) -> dict[str, str]:
+            BrokenTokenSource.calls += 1
+            raise errors.TransportError("token endpoint unreachable", provider="t")
+
+    transport = Transport(
+        provider="t", base_url=server.url, auth=BrokenTokenSource({}, secrets=()), retry=FAST
+    )
+    try:
+        with pytest.raises(errors.TransportError, match="token endpoint"):
+            await transport.request("GET", ("g",), idempotent=True)
+    finally:
+        await transport.aclose()
+    assert BrokenTokenSource.calls == 1
+    assert server.seen == []

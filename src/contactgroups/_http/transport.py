@@ -308,9 +308,13 @@ class Transport:
     def url(self, *segments: object) -> yarl.URL:
         """``base_url`` + each segment percent-quoted (``/``, ``?``, ``#``, ``%`` and ``+`` too)."""
         parts = [quote(path_segment(s, provider=self.provider), safe="") for s in segments]
-        return yarl.URL(self.base_url + "/" + "/".join(parts), encoded=True)
+        path = "".join("/" + part for part in parts)
+        return yarl.URL(self.base_url + path, encoded=True)
 
     def secrets(self) -> tuple[str, ...]:
+        """Every value to scrub: this transport's credentials and, for a sibling, its owner's."""
+        if self._parent is not None:
+            return (*self.auth.secrets, *self._parent.secrets())
         return self.auth.secrets
 
     def _safe_url(self, url: yarl.URL) -> str:
@@ -351,8 +355,11 @@ class Transport:
         refreshed = False
         while True:
             attempt += 1
+            # credentials first, outside the try: a failed token fetch has had its own retries
+            # and must not be repeated once per attempt of this call
+            auth_headers = await self.auth.headers()
             try:
-                response = await self._send(method, url, body, headers, call_timeout)
+                response = await self._send(method, url, body, headers, auth_headers, call_timeout)
             except TransportError as exc:
                 retryable = exc.never_sent or (
                     idempotent and (policy.retry_timeouts or not isinstance(exc, TimeoutError))
@@ -458,9 +465,10 @@ class Transport:
         url: yarl.URL,
         body: bytes | None,
         extra_headers: Mapping[str, str],
+        auth_headers: Mapping[str, str],
         call_timeout: Timeout,
     ) -> Response:
-        headers = {**self._base_headers, **extra_headers, **(await self.auth.headers())}
+        headers = {**self._base_headers, **extra_headers, **auth_headers}
         stats = current_stats()
         if stats is not None:
             stats.requests += 1

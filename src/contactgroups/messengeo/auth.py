@@ -20,9 +20,9 @@ from typing import Any
 
 import yarl
 
+from .._http.auth import NO_AUTH
 from .._http.transport import Response, Transport
 from ..errors import ContactGroupsError, InvalidRequestError
-from ._transport import TokenFailure, unwrapping
 from .errors import parse_oauth_error
 
 __all__ = ["ClientCredentials"]
@@ -41,26 +41,6 @@ RENEW_SHARE = 0.1
 DEFAULT_LIFETIME = 3600.0
 
 
-class _TokenEndpointAuth:
-    """No headers (the credentials travel in the form body), but the same secrets to scrub."""
-
-    def __init__(self, owner: ClientCredentials) -> None:
-        self._owner = owner
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return self._owner.secrets
-
-    async def headers(self) -> Mapping[str, str]:
-        return {}
-
-    async def refresh(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
 class ClientCredentials:
     """The ``Auth`` for Messengeo: ``Authorization: Bearer <token>`` from client credentials.
 
@@ -77,8 +57,7 @@ class ClientCredentials:
                 )
         self._client_id = client_id
         self._client_secret = client_secret
-        self._token_base, self._token_segment = _split_token_url(token_url)
-        self.token_url = token_url
+        self.token_url = _check_token_url(token_url)
         self.clock: Callable[[], float] = time.monotonic
         self._endpoint: Transport | None = None
         self._lock = asyncio.Lock()
@@ -92,10 +71,9 @@ class ClientCredentials:
 
     def bind(self, transport: Transport) -> None:
         """Send token requests through a sibling of ``transport`` (shares its session)."""
+        # the credentials travel in the form body; the sibling scrubs this object's secrets
         self._endpoint = transport.sibling(
-            base_url=self._token_base,
-            auth=_TokenEndpointAuth(self),
-            parse_error=parse_oauth_error,
+            base_url=self.token_url, auth=NO_AUTH, parse_error=parse_oauth_error
         )
 
     # -- the Auth protocol -----------------------------------------------------------------------
@@ -108,7 +86,7 @@ class ClientCredentials:
 
     async def headers(self) -> Mapping[str, str]:
         if not self._fresh():
-            await self._renew_for_request(self._finished)
+            await self._renew(self._finished)
         token = self._token
         if token is None:  # pragma: no cover - _renew either sets a token or raises
             raise ContactGroupsError("messengeo: no access token after a token request")
@@ -122,7 +100,7 @@ class ClientCredentials:
         generation = used[1] if used is not None and used[0] == id(self) else None
         if generation is not None and generation != self._generation and self._token:
             return True
-        await self._renew_for_request(seen, used_generation=generation, force=True)
+        await self._renew(seen, used_generation=generation, force=True)
         return True
 
     # -- internals -------------------------------------------------------------------------------
@@ -131,17 +109,6 @@ class ClientCredentials:
         if self._token is None:
             return False
         return self._renew_at is None or self.clock() < self._renew_at
-
-    async def _renew_for_request(
-        self, seen: int, *, used_generation: int | None = None, force: bool = False
-    ) -> None:
-        try:
-            await self._renew(seen, used_generation=used_generation, force=force)
-        except ContactGroupsError as exc:
-            if unwrapping():
-                # the token transport already retried per the policy: the API call must not
-                raise TokenFailure(exc) from None
-            raise
 
     async def _renew(
         self, seen: int, *, used_generation: int | None = None, force: bool = False
@@ -176,7 +143,7 @@ class ClientCredentials:
         started = self.clock()
         response = await self._endpoint.request(
             "POST",
-            (self._token_segment,),
+            (),
             form={
                 "grant_type": "client_credentials",
                 "client_id": self._client_id,
@@ -194,24 +161,18 @@ class ClientCredentials:
         return f"{type(self).__name__}(token_url={self.token_url!r}, credentials=<redacted>)"
 
 
-def _split_token_url(token_url: str) -> tuple[str, str]:
-    """``https://host/a/token`` -> (``https://host/a``, ``token``): the core appends segments."""
+def _check_token_url(token_url: str) -> str:
+    """An absolute token endpoint URL, like ``https://oauth.messengeo.net/token``."""
     if not isinstance(token_url, str):
         raise InvalidRequestError("token_url must be a string", provider="messengeo")
     url = yarl.URL(token_url)
-    if url.query_string or url.fragment:
+    if not url.is_absolute() or url.query_string or url.fragment or url.path in ("", "/"):
         raise InvalidRequestError(
-            "token_url must not have a query or fragment", provider="messengeo"
-        )
-    path = url.raw_path.rstrip("/")
-    parent, _, last = path.rpartition("/")
-    if not last or not url.host:
-        raise InvalidRequestError(
-            "token_url must be an absolute URL with a path, like https://oauth.messengeo.net/token",
+            "token_url must be an absolute URL with a path and no query, "
+            "like https://oauth.messengeo.net/token",
             provider="messengeo",
         )
-    base = str(url.with_path(parent or "/", encoded=True)).rstrip("/")
-    return base, yarl.URL.build(path=last, encoded=True).path
+    return token_url
 
 
 def _read_token(response: Response) -> tuple[str, float]:

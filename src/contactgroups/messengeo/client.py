@@ -26,7 +26,6 @@ from .._http.retry import DEFAULT_RETRY, RetryPolicy
 from .._http.transport import DEFAULT_TIMEOUT, Response, TimeoutLike, Transport
 from .._http.validate import id_list, require_e164, require_text
 from ..errors import InvalidRequestError, NotFoundError, TimeoutError
-from ._transport import MessengeoTransport, encode_query
 from .auth import ClientCredentials
 from .errors import is_error, parse_error
 from .membership import DEFAULT_CHUNK_SIZE, MessengeoMembership
@@ -139,12 +138,6 @@ def _structure_items(
     return [response.structure(converter, item, cls) for item in items]
 
 
-def _at(resource: str, params: Mapping[str, Any] | None = None) -> tuple[object, ...]:
-    """The path segments for ``/<resource>?<params>`` (see ``_transport``: the query is encoded
-    here, once)."""
-    return (resource, encode_query(params))
-
-
 def _meta(data: Mapping[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
@@ -167,7 +160,7 @@ def _page_fetcher(
     async def fetch(offset: int, limit: int) -> Page[T]:
         query = {**params, "limit": limit, "offset": offset, "total": 1}
         try:
-            response = await transport.request("GET", _at(resource, query), idempotent=True)
+            response = await transport.request("GET", (resource,), params=query, idempotent=True)
         except NotFoundError as exc:
             if not _vendor_not_found(exc):
                 raise
@@ -246,7 +239,7 @@ class Lists:
         form = {"name": require_text(name, what="list name", provider=PROVIDER)}
         if description is not None:
             form["description"] = require_text(description, what="description", provider=PROVIDER)
-        response = await self._transport.request("POST", _at("lists"), form=form, idempotent=False)
+        response = await self._transport.request("POST", ("lists",), form=form, idempotent=False)
         return self._one(response)
 
     async def update(
@@ -268,7 +261,7 @@ class Lists:
         if not meta:
             raise InvalidRequestError("give name and/or description to update", provider=PROVIDER)
         response = await self._transport.request(
-            "PUT", _at("lists", {"id": ids}), form={"metaData": _meta(meta)}, idempotent=True
+            "PUT", ("lists",), params={"id": ids}, form={"metaData": _meta(meta)}, idempotent=True
         )
         return _count(response)
 
@@ -276,7 +269,7 @@ class Lists:
         """``DELETE /lists?id=..``: delete lists (their contacts stay); returns how many matched."""
         ids = _ids(list_ids, "list id", MAX_IDS_IN_QUERY)
         response = await self._transport.request(
-            "DELETE", _at("lists", {"id": ids}), idempotent=True
+            "DELETE", ("lists",), params={"id": ids}, idempotent=True
         )
         return _count(response)
 
@@ -290,7 +283,7 @@ class Lists:
             raise InvalidRequestError("merge takes at least two list ids", provider=PROVIDER)
         form = {"listIds": ids, "name": require_text(name, what="list name", provider=PROVIDER)}
         response = await self._transport.request(
-            "POST", _at("lists", {"action": "merge"}), form=form, idempotent=False
+            "POST", ("lists",), params={"action": "merge"}, form=form, idempotent=False
         )
         return self._one(response)
 
@@ -318,10 +311,8 @@ class Lists:
         body = _multipart(boundary, "contactFile", shown_name, data)
         response = await self._transport.request(
             "POST",
-            _at(
-                "lists",
-                {"action": "import", "name": list_name, "ignoreFirstLine": ignore_first_line},
-            ),
+            ("lists",),
+            params={"action": "import", "name": list_name, "ignoreFirstLine": ignore_first_line},
             content=body,
             content_type=f"multipart/form-data; boundary={boundary}",
             idempotent=False,
@@ -394,7 +385,8 @@ class Lists:
         ids = _ids(contact_ids, "contact id", MAX_IDS_IN_BODY)
         response = await self._transport.request(
             "POST",
-            _at("lists", {"action": action}),
+            ("lists",),
+            params={"action": action},
             form={"id": target, "metaData": _meta({"contactIds": ids})},
             idempotent=True,
         )
@@ -509,9 +501,7 @@ class Contacts:
             if not fields:
                 raise InvalidRequestError(f"contact {index} has no fields", provider=PROVIDER)
             form.extend((f"contacts[{index}][{key}]", value) for key, value in fields.items())
-        response = await self._transport.request(
-            "POST", _at("contacts"), form=form, idempotent=False
-        )
+        response = await self._transport.request("POST", ("contacts",), form=form, idempotent=False)
         data, _ = _envelope(response)
         return _structure_items(response, data, Contact)
 
@@ -582,7 +572,8 @@ class Contacts:
             raise InvalidRequestError("give at least one field to update", provider=PROVIDER)
         response = await self._transport.request(
             "PUT",
-            _at("contacts", {"id": id_filter}),
+            ("contacts",),
+            params={"id": id_filter},
             form={"metaData": _meta(meta)},
             idempotent=True,
         )
@@ -592,7 +583,7 @@ class Contacts:
         """``DELETE /contacts?id=..``: delete contacts; returns how many matched."""
         id_filter = _ids(ids, "contact id", MAX_IDS_IN_QUERY)
         response = await self._transport.request(
-            "DELETE", _at("contacts", {"id": id_filter}), idempotent=True
+            "DELETE", ("contacts",), params={"id": id_filter}, idempotent=True
         )
         return _count(response)
 
@@ -683,7 +674,7 @@ class Client(BaseClient):
         membership_chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> None:
         auth = ClientCredentials(client_id, client_secret, token_url)
-        transport = MessengeoTransport(
+        transport = Transport(
             provider=PROVIDER,
             base_url=base_url,
             auth=auth,
