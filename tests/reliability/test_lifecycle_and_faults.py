@@ -157,3 +157,17 @@ async def test_contact_creates_under_faults_are_never_duplicated(provider: str) 
     assert failures > 0
     assert slow > 0  # some creates landed after the client gave up on them
     assert all(count == 1 for count in seen.values()), seen
+
+
+async def test_a_failing_token_endpoint_causes_no_retry_storm() -> None:
+    policy = RetryPolicy(max_attempts=3, backoff_base=0.01)
+    faults = Faults(server_error=1.0, only_paths=("/token",))
+    async with start_fake("messengeo_fake", faults=faults) as fake, fake.client(retry=policy) as c:
+        outcomes = await asyncio.gather(
+            *(c.lists.add_contacts("1", ["2"]) for _ in range(20)), return_exceptions=True
+        )
+        token_posts = [r for r in fake.requests if r.path == "/token"]
+        api_calls = [r for r in fake.requests if r.path.startswith("/rest")]
+    assert all(isinstance(o, errors.ServerError) for o in outcomes), outcomes
+    assert len(token_posts) <= policy.max_attempts  # one shared fetch, retried within policy
+    assert api_calls == []  # nothing is sent without a token
