@@ -9,7 +9,7 @@ from typing import TypeVar
 from ..errors import InvalidRequestError
 from .transport import path_segment
 
-__all__ = ["chunked", "id_list", "require_e164", "require_text", "unique"]
+__all__ = ["chunked", "id_list", "require_credential", "require_e164", "require_text", "unique"]
 
 T = TypeVar("T")
 
@@ -24,6 +24,18 @@ def require_e164(phone: object, *, provider: str | None = None) -> str:
             f"phone number must be E.164, like +37251000000 (got {shown!r})", provider=provider
         )
     return phone
+
+
+def require_credential(value: object, *, what: str, provider: str) -> str:
+    """A credential: a non-blank string that cannot break a header (no CR, LF or NUL).
+
+    The message names the parameter, never the value.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError(f"{what} must be a non-empty string", provider=provider)
+    if any(ch in value for ch in "\r\n\x00"):
+        raise InvalidRequestError(f"{what} must not contain line breaks", provider=provider)
+    return value
 
 
 def require_text(

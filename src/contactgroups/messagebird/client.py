@@ -21,6 +21,7 @@ from .._http import (
     Transport,
     id_list,
     path_segment,
+    require_credential,
     require_text,
 )
 from ..errors import InvalidRequestError
@@ -350,8 +351,7 @@ class Client(BaseClient):
         allow_insecure_http: bool = False,
         max_add_per_call: int = MAX_IDS_PER_ADD,
     ) -> None:
-        if not isinstance(access_key, str) or not access_key.strip():
-            raise InvalidRequestError("access_key must be a non-empty string", provider=PROVIDER)
+        access_key = require_credential(access_key, what="access_key", provider=PROVIDER)
         auth = HeaderAuth({"Authorization": f"AccessKey {access_key}"}, secrets=(access_key,))
         transport = Transport(
             provider=PROVIDER,

@@ -29,6 +29,7 @@ from .._http import (
     TimeoutLike,
     Transport,
     id_list,
+    require_credential,
     require_text,
 )
 from ..errors import InvalidRequestError, NotFoundError
@@ -568,14 +569,6 @@ class Contacts(_Resource):
 # -- the client --------------------------------------------------------------------------------
 
 
-def _credential(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidRequestError(f"{name} must be a non-empty string", provider=PROVIDER)
-    if any(ch in value for ch in "\r\n\x00"):
-        raise InvalidRequestError(f"{name} must not contain line breaks", provider=PROVIDER)
-    return value
-
-
 class Client(BaseClient):
     """MessageFlow (Vercom) API v2.1. ``async with messageflow.Client(authorization=...,
     application_key=...) as mf: ...``
@@ -603,8 +596,10 @@ class Client(BaseClient):
         max_remove_per_call: int = MAX_IDS_PER_CALL,
         membership_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
-        authorization = _credential(authorization, "authorization")
-        application_key = _credential(application_key, "application_key")
+        authorization = require_credential(authorization, what="authorization", provider=PROVIDER)
+        application_key = require_credential(
+            application_key, what="application_key", provider=PROVIDER
+        )
         auth = HeaderAuth(
             {"Authorization": authorization, "Application-Key": application_key},
             secrets=(authorization, application_key),

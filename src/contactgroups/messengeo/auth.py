@@ -22,6 +22,7 @@ import yarl
 
 from .._http.auth import NO_AUTH
 from .._http.transport import Response, Transport
+from .._http.validate import require_credential
 from ..errors import ContactGroupsError, InvalidRequestError
 from .errors import parse_oauth_error
 
@@ -50,13 +51,10 @@ class ClientCredentials:
     """
 
     def __init__(self, client_id: str, client_secret: str, token_url: str) -> None:
-        for what, value in (("client_id", client_id), ("client_secret", client_secret)):
-            if not isinstance(value, str) or not value.strip():
-                raise InvalidRequestError(
-                    f"{what} must be a non-empty string", provider="messengeo"
-                )
-        self._client_id = client_id
-        self._client_secret = client_secret
+        self._client_id = require_credential(client_id, what="client_id", provider="messengeo")
+        self._client_secret = require_credential(
+            client_secret, what="client_secret", provider="messengeo"
+        )
         self.token_url = _check_token_url(token_url)
         self.clock: Callable[[], float] = time.monotonic
         self._endpoint: Transport | None = None

@@ -21,6 +21,7 @@ from .._http import (
     TimeoutLike,
     Transport,
     id_list,
+    require_credential,
     require_e164,
     require_text,
     to_camel,
@@ -328,13 +329,9 @@ class Client(BaseClient):
         create_missing_contacts: bool = True,
         membership_concurrency: int = MessenteMembership.DEFAULT_CONCURRENCY,
     ) -> None:
-        for what, value in (("username", username), ("password", password)):
-            if not isinstance(value, str) or not value:
-                raise InvalidRequestError(
-                    f"{what} must be a non-empty string (the API {what} from Messente's "
-                    "API settings)",
-                    provider=PROVIDER,
-                )
+        # the API username and password from Messente's API settings, not the login
+        username = require_credential(username, what="username", provider=PROVIDER)
+        password = require_credential(password, what="password", provider=PROVIDER)
         transport = Transport(
             provider=PROVIDER,
             base_url=base_url,
