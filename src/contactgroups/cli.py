@@ -82,7 +82,10 @@ def _spec(name: str) -> ProviderSpec:
 
         async def create_messageflow(client: Any, group_name: str) -> Any:
             result = await client.groups.create(name=group_name)
-            return result.data[0] if getattr(result, "data", None) else result
+            if result.errors or not result.data:
+                reasons = "; ".join(e.message for e in result.errors) or "no group in the answer"
+                raise ContactGroupsError(f"messageflow did not create the group: {reasons}")
+            return result.data[0]
 
         return ProviderSpec(
             name,
@@ -234,10 +237,18 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
     from .testing import Faults
     from .testing.pytest_plugin import start_fake
 
+    latency = max(0.0, args.latency)
     faults = (
-        Faults(server_error=0.05, rate_limit=0.03, retry_after=0.05, drop=0.01, seed=args.seed)
+        Faults(
+            server_error=0.05,
+            rate_limit=0.03,
+            retry_after=0.05,
+            drop=0.01,
+            seed=args.seed,
+            latency=latency,
+        )
         if args.faults
-        else None
+        else Faults(latency=latency)
     )
     retry = RetryPolicy(max_attempts=5, backoff_base=0.02, backoff_max=0.5)
     fakes = {name: start_fake(f"{name}_fake", faults=faults) for name in PROVIDERS}
@@ -420,6 +431,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--ids", type=int, default=8000, help="ids in all (default 8000)")
     demo.add_argument("--faults", action="store_true", help="inject 5xx, 429, dropped connections")
     demo.add_argument("--seed", type=int, default=7, help="fault pattern seed")
+    demo.add_argument(
+        "--latency", type=float, default=0.01, help="seconds each fake waits per request (0.01)"
+    )
     demo.add_argument("--json", action="store_true", help="print the reports as JSON")
 
     def common(p: argparse.ArgumentParser) -> None:

@@ -215,6 +215,18 @@ async def test_every_provider_is_reachable_from_the_command_line(tmp_path: Path)
             )  # fmt: skip
             assert code == 0, err
             assert group in {g["id"] for g in json.loads(out)}
+            code, out, err = await run_cli(
+                "groups", "create", "--provider", provider, "--base-url", fake.url, *extra,
+                "--name", "Created", "--json", cwd=tmp_path,
+            )  # fmt: skip
+            assert code == 0, err
+            created = json.loads(out)
+            assert created["name"] == "Created"
+            async with fake.client() as client:
+                ids_after = {str(g.id) async for g in (
+                    client.lists.list() if provider == "messengeo" else client.groups.list()
+                )}  # fmt: skip
+            assert created["id"] in ids_after
 
 
 async def test_missing_credentials_name_the_variable(tmp_path: Path) -> None:
