@@ -1,0 +1,331 @@
+"""Bulk throughput: ``multi.add`` of 100,000 ids across the fakes, at default concurrency.
+
+With a fixed latency injected per request (20 ms), the best any client can do is bounded by the
+round trips: per provider ``ceil(calls / concurrency) x latency``, the slowest provider bounding
+the job. The figure is the achieved wall time over that ideal (target <= 1.15). The same job
+at 0 ms latency shows what the client itself sustains: requests per second, and requests per
+second of client CPU (the client is one asyncio thread, so that is requests per second per
+core it uses).
+
+The split of the ids (``SHARES``): MessageBird takes 50 ids per call at 8 calls at once (400 ids
+per round trip), Messente 1 id per call at 10 (10 ids per round trip), MessageFlow 1000 at 4 and
+Messengeo 500 at 4. An even split would leave Messente alone with 2,500 round trips (50 s of pure
+latency) while the others finish in under a second, so Messente gets 1%: then MessageBird (40%)
+and Messente both need exactly 100 round trips at 100,000 ids and bound the job together, and
+MessageFlow (40%) and Messengeo (19%) run alongside them for their first tenth. Without a
+Messengeo fake its share goes to MessageFlow.
+
+    python benchmarks/bench_bulk.py [--ids 100000] [--latency 0.02] [--no-zero]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import gc
+import json
+import os
+import sys
+import time
+from contextlib import AsyncExitStack
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from _fakes import (
+    Fakes,
+    FakeSpec,
+    available_providers,
+    ceil_div,
+    cpu_seconds,
+    heading,
+    peak_rss_mb,
+    report,
+    reset_peak_rss,
+    rss_mb,
+    run,
+)
+
+from contactgroups import multi
+from contactgroups._http.transport import USER_AGENT
+
+TARGET = 1.15
+SHARES = {"messagebird": 0.40, "messente": 0.01, "messageflow": 0.40, "messengeo": 0.19}
+SUMMARY_PREFIX = "BULK-SUMMARY "
+
+
+def split(total: int, providers: tuple[str, ...]) -> dict[str, int]:
+    """``total`` ids over ``providers`` by ``SHARES`` (a missing provider's share and the
+    rounding remainder go to MessageFlow)."""
+    counts = {p: int(total * SHARES[p]) for p in providers if p != "messageflow"}
+    counts["messageflow"] = total - sum(counts.values())
+    return {p: counts[p] for p in providers}
+
+
+async def bulk_add(total: int, latency: float, providers: tuple[str, ...]) -> dict[str, Any]:
+    """Run one ``multi.add`` of ``total`` ids with ``latency`` per request; return the figures."""
+    counts = split(total, providers)
+    specs = [FakeSpec(p, latency=latency, contacts=counts[p]) for p in providers]
+    seed_started = time.perf_counter()
+    with Fakes(specs) as fakes:
+        seed_seconds = time.perf_counter() - seed_started
+        async with AsyncExitStack() as stack:
+            clients = {p: await stack.enter_async_context(fakes.client(p)) for p in providers}
+            ids = {p: fakes.info[p].ids for p in providers}
+            gc.collect()
+            fake_cpu_started = fakes.cpu_seconds()
+            rss_before = rss_mb()
+            can_reset = reset_peak_rss()
+            cpu_started = cpu_seconds()
+            started = time.perf_counter()
+            targets = [multi.Target(clients[p], fakes.info[p].group_id, ids[p]) for p in providers]
+            result = await multi.add(targets)
+            wall = time.perf_counter() - started
+            cpu = cpu_seconds() - cpu_started
+            peak = peak_rss_mb() if can_reset else max(rss_mb(), rss_before)
+            # what the Report itself holds per id (one outcome per id, by design)
+            fake_cpu = fakes.cpu_seconds() - fake_cpu_started
+            report_mb = sum(sys.getsizeof(s.outcomes) for s in result._states) / 2**20
+            report_mb += sum(sys.getsizeof(t.ids) for t in result.targets) / 2**20
+            landed = {p: fakes.member_count(p) for p in providers}
+            per_provider = {}
+            for target in result.targets:
+                p = target.provider
+                summary = result.providers[p]
+                adapter = clients[p].membership
+                concurrency = adapter.default_concurrency
+                expected_calls = ceil_div(len(target.ids), adapter.max_add_per_call)
+                per_provider[p] = {
+                    "ids": len(target.ids),
+                    "per_call": adapter.max_add_per_call,
+                    "calls": summary.calls,
+                    "expected_calls": expected_calls,
+                    "requests": summary.requests,
+                    "retries": summary.retries,
+                    "concurrency": concurrency,
+                    "ideal": ceil_div(summary.calls, concurrency) * latency,
+                    "seconds": summary.seconds,
+                    "landed": landed[p],
+                    "failed": summary.failed,
+                }
+    ideal = max(v["ideal"] for v in per_provider.values())
+    requests = sum(v["requests"] for v in per_provider.values())
+    return {
+        "ids": total,
+        "latency": latency,
+        "providers": per_provider,
+        "wall": wall,
+        "cpu": cpu,
+        "fake_cpu": fake_cpu,
+        "ideal": ideal,
+        "ratio": wall / ideal if ideal else None,
+        "requests": requests,
+        "ok": result.ok and all(v["landed"] == v["ids"] for v in per_provider.values()),
+        "rss_before_mb": rss_before,
+        "rss_growth_mb": peak - rss_before,
+        "report_mb": report_mb,
+        "seed_seconds": seed_seconds,
+    }
+
+
+async def raw_floor(total: int, latency: float, providers: tuple[str, ...]) -> dict[str, Any]:
+    """The same calls at the same concurrency through hand-written aiohttp requests (one session,
+    the same headers, the answer read and parsed): what the fakes, the loopback and aiohttp alone
+    allow, to tell the SDK's share of any gap to the ideal from the rest."""
+    raw_providers = tuple(p for p in providers if p in RAW_SIZES)
+    counts = split(total, providers)
+    specs = [FakeSpec(p, latency=latency, contacts=counts[p]) for p in raw_providers]
+    with Fakes(specs) as fakes:
+        timeout = aiohttp.ClientTimeout(total=30, sock_connect=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            jobs = {p: _raw_job(session, p, fakes.info[p]) for p in raw_providers}
+            gc.collect()
+            fake_cpu_started = fakes.cpu_seconds()
+            cpu_started = cpu_seconds()
+            started = time.perf_counter()
+            took = dict(await asyncio.gather(*jobs.values()))
+            wall = time.perf_counter() - started
+            cpu = cpu_seconds() - cpu_started
+            fake_cpu = fakes.cpu_seconds() - fake_cpu_started
+        landed = {p: fakes.member_count(p) for p in raw_providers}
+    calls = {p: ceil_div(counts[p], RAW_SIZES[p][0]) for p in raw_providers}
+    ideal = max(ceil_div(calls[p], RAW_SIZES[p][1]) * latency for p in raw_providers)
+    return {
+        "providers": raw_providers,
+        "wall": wall,
+        "cpu": cpu,
+        "fake_cpu": fake_cpu,
+        "ideal": ideal,
+        "requests": sum(calls.values()),
+        "took": took,
+        "ok": all(landed[p] == counts[p] for p in raw_providers),
+    }
+
+
+#: ids per call and concurrency of the raw floor: the SDK adapters' defaults
+RAW_SIZES = {"messagebird": (50, 8), "messente": (1, 10), "messageflow": (1000, 4)}
+
+
+async def _raw_job(session: aiohttp.ClientSession, provider: str, info: Any) -> tuple[str, float]:
+    kw = info.client_kwargs
+    base, group = kw["base_url"], info.group_id
+    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+    per_call, concurrency = RAW_SIZES[provider]
+    if provider == "messagebird":
+        headers["Authorization"] = f"AccessKey {kw['access_key']}"
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif provider == "messente":
+        token = base64.b64encode(f"{kw['username']}:{kw['password']}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    else:
+        headers["Authorization"] = kw["authorization"]
+        headers["Application-Key"] = kw["application_key"]
+        headers["Content-Type"] = "application/json"
+    ids = info.ids
+    chunks = iter([ids[i : i + per_call] for i in range(0, len(ids), per_call)])
+
+    async def call(chunk: list[str]) -> None:
+        if provider == "messagebird":
+            method, url = "PUT", f"{base}/groups/{group}/contacts"
+            body: bytes | None = "&".join("ids[]=" + i for i in chunk).encode()
+        elif provider == "messente":
+            phone = quote(chunk[0], safe="")
+            method, url, body = "POST", f"{base}/phonebook/groups/{group}/contacts/{phone}", None
+        else:
+            method, url = "POST", f"{base}/group/{group}/contact"
+            body = json.dumps({"id": [int(i) for i in chunk]}, separators=(",", ":")).encode()
+        async with session.request(method, url, data=body, headers=headers) as response:
+            answer = await response.read()
+            if response.status >= 300:
+                raise RuntimeError(f"{provider}: HTTP {response.status}")
+            if answer:
+                json.loads(answer)
+
+    async def worker() -> None:
+        for chunk in chunks:
+            await call(chunk)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return provider, time.perf_counter() - started
+
+
+def print_floor(floor: dict[str, Any], sdk: dict[str, Any]) -> None:
+    took = ", ".join(f"{p} {s:.2f}s" for p, s in floor["took"].items())
+    ratio = floor["wall"] / floor["ideal"]
+    print(
+        f"  raw aiohttp floor ({', '.join(floor['providers'])}; same calls, same concurrency, "
+        f"fresh fakes): wall {floor['wall']:.2f}s = {ratio:.3f} x ideal {floor['ideal']:.2f}s "
+        f"({took}); fakes' CPU {floor['fake_cpu']:.2f}s; "
+        f"client CPU {floor['cpu']:.2f}s for {floor['requests']} requests "
+        f"= {1e6 * floor['cpu'] / floor['requests']:.0f} µs/request "
+        f"(SDK + multi: {1e6 * sdk['cpu'] / sdk['requests']:.0f} µs/request)"
+        + ("" if floor["ok"] else "; NOT every id landed"),
+        flush=True,
+    )
+    report(
+        f"(reference) raw aiohttp floor of the same bulk job at {floor['latency'] * 1000:g} ms: "
+        "achieved/ideal",
+        ratio,
+        f"{ratio:.3f} ({floor['wall']:.2f}s vs ideal {floor['ideal']:.2f}s; client CPU "
+        f"{1e6 * floor['cpu'] / floor['requests']:.0f} µs/request vs SDK "
+        f"{1e6 * sdk['cpu'] / sdk['requests']:.0f})",
+        "none (what the fakes and aiohttp alone allow)",
+        None,
+    )
+
+
+def print_run(figures: dict[str, Any]) -> None:
+    latency_ms = figures["latency"] * 1000
+    print(
+        f"{figures['ids']:,} ids, {latency_ms:g} ms latency per request, default concurrency "
+        f"(fakes seeded in {figures['seed_seconds']:.1f}s)"
+    )
+    print(
+        f"  {'provider':12} {'ids':>8} {'ids/call':>8} {'calls':>6} {'requests':>8} "
+        f"{'retries':>7} {'conc.':>5} {'ideal s':>8} {'took s':>7} {'landed':>8}"
+    )
+    for p, v in figures["providers"].items():
+        print(
+            f"  {p:12} {v['ids']:8,} {v['per_call']:8} {v['calls']:6} {v['requests']:8} "
+            f"{v['retries']:7} {v['concurrency']:5} {v['ideal']:8.2f} {v['seconds']:7.2f} "
+            f"{v['landed']:8,}"
+        )
+    print(
+        f"  wall {figures['wall']:.2f}s, client CPU {figures['cpu']:.2f}s, "
+        f"fakes' CPU {figures['fake_cpu']:.2f}s, "
+        f"{figures['requests']} requests, every id landed: {figures['ok']}; "
+        f"client RSS growth {figures['rss_growth_mb']:.1f} MB "
+        f"(of which the Report's per-id outcome tables {figures['report_mb']:.1f} MB)",
+        flush=True,
+    )
+
+
+def report_latency(figures: dict[str, Any]) -> None:
+    ratio = figures["ratio"]
+    ideal = figures["ideal"]
+    bound = ", ".join(p for p, v in figures["providers"].items() if abs(v["ideal"] - ideal) < 1e-9)
+    report(
+        f"Bulk add {figures['ids']:,} ids at {figures['latency'] * 1000:g} ms: "
+        "achieved/ideal wall time",
+        ratio,
+        f"{ratio:.3f} ({figures['wall']:.2f}s vs ideal {ideal:.2f}s, bound by {bound})"
+        + ("" if figures["ok"] else "; NOT every id landed"),
+        f"<= {TARGET}",
+        ratio <= TARGET and figures["ok"],
+    )
+
+
+def report_zero(figures: dict[str, Any]) -> None:
+    per_cpu = figures["requests"] / figures["cpu"]
+    per_wall = figures["requests"] / figures["wall"]
+    report(
+        f"Bulk add {figures['ids']:,} ids at 0 ms: requests per second per core",
+        per_cpu,
+        f"{per_cpu:,.0f} requests per client CPU-second ({per_wall:,.0f} req/s wall, "
+        f"{figures['ids'] / figures['wall']:,.0f} ids/s; client used "
+        f"{100 * figures['cpu'] / figures['wall']:.0f}% of one core)",
+        "reported (no target)",
+        None,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ids", type=int, default=100_000)
+    parser.add_argument("--latency", type=float, default=0.020, help="seconds per request")
+    parser.add_argument("--no-zero", action="store_true", help="skip the 0 ms run")
+    parser.add_argument("--no-raw", action="store_true", help="skip the raw aiohttp floor")
+    parser.add_argument(
+        "--summary", action="store_true", help="print the figures as one JSON line (for scaling)"
+    )
+    args = parser.parse_args()
+    providers = available_providers()
+    if args.summary:
+        figures = run(bulk_add(args.ids, args.latency, providers))
+        print(SUMMARY_PREFIX + json.dumps(figures), flush=True)
+        return
+    heading("Bulk throughput: multi.add across the fakes, default concurrency")
+    missing = sorted(set(SHARES) - set(providers))
+    if missing:
+        print(f"not available (not measured): {', '.join(missing)}")
+    counts = split(args.ids, providers)
+    print("split: " + ", ".join(f"{p} {n:,}" for p, n in counts.items()))
+    figures = run(bulk_add(args.ids, args.latency, providers))
+    print_run(figures)
+    report_latency(figures)
+    if not args.no_raw:
+        floor = run(raw_floor(args.ids, args.latency, providers))
+        floor["latency"] = args.latency
+        print_floor(floor, figures)
+    if not args.no_zero:
+        print()
+        zero = run(bulk_add(args.ids, 0.0, providers))
+        print_run(zero)
+        report_zero(zero)
+    print(f"(cores: {os.cpu_count()})")
+
+
+if __name__ == "__main__":
+    main()
