@@ -27,7 +27,7 @@ async def test_adapter_shape_and_limits(fake: MessageBirdFake) -> None:
         assert adapter.provider == "messagebird"
         assert adapter.max_add_per_call == 50
         assert adapter.max_remove_per_call == 1
-        assert adapter.default_concurrency == 8
+        assert adapter.default_concurrency == 16
     async with fake.client(max_add_per_call=20) as mb:
         assert mb.membership.max_add_per_call == 20
 

@@ -35,7 +35,7 @@ def test_protocol_and_limits() -> None:
     assert adapter.provider == "messente"
     assert adapter.max_add_per_call == 1
     assert adapter.max_remove_per_call == 1
-    assert adapter.default_concurrency == 10
+    assert adapter.default_concurrency == 16
     assert adapter.create_missing_contacts is True
 
 

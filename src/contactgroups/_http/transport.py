@@ -14,6 +14,7 @@ import ipaddress
 import json
 import logging
 import random
+import re
 import time
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -175,21 +176,24 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-_CONTROL = {chr(c) for c in range(32)} | {"\x7f"}
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def path_segment(value: object, *, what: str = "id", provider: str | None = None) -> str:
     """``value`` checked as one URL path segment (it is percent-quoted when the URL is built)."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if type(value) is str:
+        text = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    else:
         raise InvalidRequestError(
             f"{what} must be a string, not {type(value).__name__}", provider=provider
         )
-    text = str(value)
     if not text:
         raise InvalidRequestError(f"{what} must not be empty", provider=provider)
-    if text in (".", ".."):
+    if text == "." or text == "..":
         raise InvalidRequestError(f"{what} {text!r} is not a valid id", provider=provider)
-    if any(ch in _CONTROL for ch in text):
+    if _CONTROL_RE.search(text):
         raise InvalidRequestError(f"{what} must not contain control characters", provider=provider)
     return text
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar, overload
 
 from ..errors import InvalidRequestError
 from .transport import path_segment
@@ -55,17 +55,48 @@ def require_text(
     return value
 
 
+@overload
+def id_list(
+    ids: Iterable[object],
+    *,
+    what: str = ...,
+    max_items: int | None = ...,
+    provider: str | None = ...,
+    convert: None = ...,
+) -> list[str]: ...
+
+
+@overload
+def id_list(
+    ids: Iterable[object],
+    *,
+    what: str = ...,
+    max_items: int | None = ...,
+    provider: str | None = ...,
+    convert: Callable[[object], T],
+) -> list[T]: ...
+
+
 def id_list(
     ids: Iterable[object],
     *,
     what: str = "contact id",
     max_items: int | None = None,
     provider: str | None = None,
-) -> list[str]:
-    """Ids as strings, each a valid path segment, 1..``max_items`` of them (the vendor's limit)."""
+    convert: Callable[[object], Any] | None = None,
+) -> list[Any]:
+    """Ids checked one by one, 1..``max_items`` of them (the vendor's limit).
+
+    Each id goes through ``convert`` (default: ``path_segment``, i.e. a non-empty string that is
+    safe as one URL path segment; ints become strings). A bare string is refused: it is almost
+    always a single id passed where a list was meant.
+    """
     if isinstance(ids, (str, bytes)):
         raise InvalidRequestError(f"pass a list of {what}s, not a single string", provider=provider)
-    values = [path_segment(i, what=what, provider=provider) for i in ids]
+    if convert is None:
+        values = [path_segment(i, what=what, provider=provider) for i in ids]
+    else:
+        values = [convert(i) for i in ids]
     if not values:
         raise InvalidRequestError(f"at least one {what} is required", provider=provider)
     if max_items is not None and len(values) > max_items:

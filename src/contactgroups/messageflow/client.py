@@ -87,7 +87,7 @@ def numeric_id(value: object, *, what: str = "id") -> int:
 
 def numeric_ids(ids: Iterable[str | int], *, what: str) -> list[int]:
     """1 or more ids (a list, not a bare string) as integers."""
-    return [numeric_id(v, what=what) for v in id_list(ids, what=what, provider=PROVIDER)]
+    return id_list(ids, what=what, provider=PROVIDER, convert=lambda v: numeric_id(v, what=what))
 
 
 def _order(

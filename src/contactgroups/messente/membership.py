@@ -35,7 +35,8 @@ class MessenteMembership:
     land in ``failed``; errors of the call itself (auth, 5xx after retries, transport) raise.
     """
 
-    DEFAULT_CONCURRENCY = 10
+    #: one phone per call and no documented rate limit: 16 calls at once (429s are honoured)
+    DEFAULT_CONCURRENCY = 16
 
     def __init__(
         self,
