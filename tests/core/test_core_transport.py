@@ -278,6 +278,34 @@ async def test_429_is_retried_after_retry_after_seconds(server: ScriptedServer) 
     assert time.monotonic() - started >= 0.95  # waited as asked, not the 10 ms backoff
 
 
+async def test_retry_after_header_name_is_case_insensitive() -> None:
+    async def lowercase_vendor(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 120\r\n"
+            b"content-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+        )
+        await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(lowercase_vendor, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    transport = Transport(
+        provider="t",
+        base_url=f"http://127.0.0.1:{port}",
+        auth=HeaderAuth({}, secrets=()),
+        retry=RetryPolicy(retry_after_max=30),
+    )
+    try:
+        with pytest.raises(errors.RateLimitError) as info:
+            await transport.request("GET", ("g",), idempotent=True)
+    finally:
+        await transport.aclose()
+        listener.close()
+        await listener.wait_closed()
+    assert info.value.retry_after == 120
+
+
 async def test_retry_after_as_http_date(server: ScriptedServer) -> None:
     when = email.utils.formatdate(time.time() + 1, usegmt=True)
     server.answer(Answer(503, {"message": "busy"}, {"Retry-After": when}), Answer())

@@ -16,7 +16,6 @@ import logging
 import random
 import re
 import time
-import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -496,7 +495,7 @@ class Transport:
                 )
                 response = Response(
                     status=raw.status,
-                    headers=types.MappingProxyType(dict(raw.headers)),
+                    headers=raw.headers,  # case-insensitive: `retry-after` counts too
                     body=payload,
                     provider=self.provider,
                     request_id=request_id,

@@ -174,7 +174,9 @@ class Groups:
         """
         ids = id_list(contact_ids, what="contact id", max_items=MAX_IDS_PER_ADD, provider=PROVIDER)
         # The seed's curl form, brackets literal: ids[]=ID1&ids[]=ID2
-        body = "&".join("ids[]=" + quote(i, safe="") for i in ids).encode("ascii")
+        body = "&".join(
+            "ids[]=" + (i if i.isascii() and i.isalnum() else quote(i, safe="")) for i in ids
+        ).encode("ascii")
         await self._transport.request(
             "PUT",
             ("groups", group_id, "contacts"),
