@@ -167,13 +167,24 @@ async def raw_floor(total: int, latency: float, providers: tuple[str, ...]) -> d
     }
 
 
+def _adapter_defaults() -> dict[str, tuple[int, int]]:
+    """Ids per add call and calls at once, read from the SDK adapters (no request is sent)."""
+    from contactgroups import messagebird, messageflow, messengeo, messente
+
+    clients = {
+        "messagebird": messagebird.Client(access_key="unused"),
+        "messente": messente.Client(username="unused", password="unused"),
+        "messageflow": messageflow.Client(authorization="unused", application_key="unused"),
+        "messengeo": messengeo.Client(client_id="unused", client_secret="unused"),
+    }
+    return {
+        name: (c.membership.max_add_per_call, c.membership.default_concurrency)
+        for name, c in clients.items()
+    }
+
+
 #: ids per call and concurrency of the raw floor: the SDK adapters' defaults
-RAW_SIZES = {
-    "messagebird": (50, 8),
-    "messente": (1, 10),
-    "messageflow": (1000, 4),
-    "messengeo": (500, 4),
-}
+RAW_SIZES = _adapter_defaults()
 
 
 async def _round_trip(session: aiohttp.ClientSession, info: Any, calls: int = 40) -> float:
