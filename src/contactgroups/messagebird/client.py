@@ -66,31 +66,39 @@ def _optional_text(value: object, what: str) -> str | None:
     )
 
 
-async def _fetch_page(
+def _listing(
     transport: Transport,
     segments: tuple[str, ...],
     envelope: type[ListEnvelope[T]],
+    *,
+    page_size: int,
+    max_items: int | None,
     offset: int,
-    limit: int,
     extra: Iterable[tuple[str, Any]] = (),
-) -> Page[T]:
-    response = await transport.request(
-        "GET", segments, params=[("offset", offset), ("limit", limit), *extra], idempotent=True
-    )
-    data = response.json()
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise response.malformed("expected a list envelope with an items list")
-    page = response.structure(converter, data, envelope)
-    end = offset + page.count
-    next_offset = end if page.count > 0 and end < page.total_count else None
-    return Page(
-        items=page.items,
-        offset=offset,
-        limit=limit,
-        next_offset=next_offset,
-        total=page.total_count,
-        request_id=response.request_id,
-    )
+) -> Pager[T]:
+    """A pager over one of MessageBird's ``{offset, limit, count, totalCount, links, items}``
+    listings; the next page starts at ``offset + count`` while that is below ``totalCount``."""
+    query = list(extra)
+
+    async def fetch(at: int, limit: int) -> Page[T]:
+        response = await transport.request(
+            "GET", segments, params=[("offset", at), ("limit", limit), *query], idempotent=True
+        )
+        data = response.json()
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            raise response.malformed("expected a list envelope with an items list")
+        page = response.structure(converter, data, envelope)
+        end = at + page.count
+        return Page(
+            items=page.items,
+            offset=at,
+            limit=limit,
+            next_offset=end if page.count > 0 and end < page.total_count else None,
+            total=page.total_count,
+            request_id=response.request_id,
+        )
+
+    return Pager(fetch, page_size=page_size, max_items=max_items, offset=offset, provider=PROVIDER)
 
 
 def _object(response: Response, cls: type[T]) -> T:
@@ -138,12 +146,13 @@ class Groups:
         self, *, page_size: int = DEFAULT_PAGE_SIZE, max_items: int | None = None, offset: int = 0
     ) -> Pager[Group]:
         """Every group (``GET /groups?offset=&limit=``)."""
-
-        async def fetch(at: int, limit: int) -> Page[Group]:
-            return await _fetch_page(self._transport, ("groups",), ListEnvelope[Group], at, limit)
-
-        return Pager(
-            fetch, page_size=page_size, max_items=max_items, offset=offset, provider=PROVIDER
+        return _listing(
+            self._transport,
+            ("groups",),
+            ListEnvelope[Group],
+            page_size=page_size,
+            max_items=max_items,
+            offset=offset,
         )
 
     def list_contacts(
@@ -156,14 +165,13 @@ class Groups:
     ) -> Pager[Contact]:
         """The contacts in a group (``GET /groups/{id}/contacts?offset=&limit=``)."""
         group = path_segment(group_id, what="group id", provider=PROVIDER)
-
-        async def fetch(at: int, limit: int) -> Page[Contact]:
-            return await _fetch_page(
-                self._transport, ("groups", group, "contacts"), ListEnvelope[Contact], at, limit
-            )
-
-        return Pager(
-            fetch, page_size=page_size, max_items=max_items, offset=offset, provider=PROVIDER
+        return _listing(
+            self._transport,
+            ("groups", group, "contacts"),
+            ListEnvelope[Contact],
+            page_size=page_size,
+            max_items=max_items,
+            offset=offset,
         )
 
     async def add_contacts(self, group_id: str, contact_ids: Iterable[str]) -> None:
@@ -241,14 +249,14 @@ class Contacts:
     ) -> Pager[Contact]:
         """Every contact, or those with one phone number (``GET /contacts?msisdn=``)."""
         extra = [] if msisdn is None else [("msisdn", normalize_msisdn(msisdn))]
-
-        async def fetch(at: int, limit: int) -> Page[Contact]:
-            return await _fetch_page(
-                self._transport, ("contacts",), ListEnvelope[Contact], at, limit, extra
-            )
-
-        return Pager(
-            fetch, page_size=page_size, max_items=max_items, offset=offset, provider=PROVIDER
+        return _listing(
+            self._transport,
+            ("contacts",),
+            ListEnvelope[Contact],
+            page_size=page_size,
+            max_items=max_items,
+            offset=offset,
+            extra=extra,
         )
 
     async def update(
@@ -299,14 +307,13 @@ class Contacts:
     ) -> Pager[Group]:
         """The groups a contact is in (``GET /contacts/{id}/groups``)."""
         contact = path_segment(contact_id, what="contact id", provider=PROVIDER)
-
-        async def fetch(at: int, limit: int) -> Page[Group]:
-            return await _fetch_page(
-                self._transport, ("contacts", contact, "groups"), ListEnvelope[Group], at, limit
-            )
-
-        return Pager(
-            fetch, page_size=page_size, max_items=max_items, offset=offset, provider=PROVIDER
+        return _listing(
+            self._transport,
+            ("contacts", contact, "groups"),
+            ListEnvelope[Group],
+            page_size=page_size,
+            max_items=max_items,
+            offset=offset,
         )
 
     @staticmethod
