@@ -38,7 +38,11 @@ from .errors import (
 )
 
 __all__ = [
+    "BatchResult",
     "BulkJob",
+    "HasMembership",
+    "InterruptedCallError",
+    "MembershipAdapter",
     "Outcome",
     "Progress",
     "ProviderSummary",
