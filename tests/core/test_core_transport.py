@@ -676,3 +676,41 @@ async def test_a_failing_auth_hook_is_not_retried_per_attempt(server: ScriptedSe
         await transport.aclose()
     assert BrokenTokenSource.calls == 1
     assert server.seen == []
+
+
+# -- every aiohttp failure maps onto the ladder ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (aiohttp.ConnectionTimeoutError(), errors.ConnectTimeoutError),
+        (aiohttp.SocketTimeoutError(), errors.ReadTimeoutError),
+        (aiohttp.ServerTimeoutError(), errors.TimeoutError),
+        (asyncio.TimeoutError(), errors.TimeoutError),
+        (aiohttp.ServerDisconnectedError(), errors.TransportError),
+        (aiohttp.ClientPayloadError("truncated"), errors.TransportError),
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), errors.TransportError),
+    ],
+)
+async def test_aiohttp_failures_map_onto_the_ladder(
+    raised: BaseException, expected: type[errors.ContactGroupsError]
+) -> None:
+    from aioresponses import aioresponses
+
+    transport = Transport(
+        provider="t",
+        base_url="https://api.example.com",
+        auth=HeaderAuth({"Authorization": CANARY}, secrets=(CANARY,)),
+        retry=None,
+    )
+    try:
+        with aioresponses() as mocked:
+            mocked.get("https://api.example.com/g", exception=raised)
+            with pytest.raises(expected) as info:
+                await transport.request("GET", ("g",), idempotent=True)
+    finally:
+        await transport.aclose()
+    assert type(info.value) is expected
+    assert info.value.provider == "t"
+    assert CANARY not in str(info.value)
