@@ -24,7 +24,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+    session.install("-e", ".[dev,test]")  # the pytest plugin imports pytest-asyncio
     session.run("mypy", "--strict", "src")
 
 
