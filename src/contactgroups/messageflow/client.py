@@ -90,11 +90,25 @@ def numeric_id(value: object, *, what: str = "id") -> int:
 
 def numeric_ids(ids: Iterable[str | int], *, what: str) -> list[int]:
     """1 or more ids (a list, not a bare string) as integers."""
-    if type(ids) is list and ids and all(type(v) is str and v for v in ids):
+    if type(ids) is list and ids and set(map(type, ids)) == {str} and "" not in ids:
         joined = "".join(ids)
         if joined.isascii() and joined.isdigit():  # the common case, checked in C
             return list(map(int, ids))
     return id_list(ids, what=what, provider=PROVIDER, convert=partial(numeric_id, what=what))
+
+
+_ID_ARRAY = re.compile(r"(?:0|[1-9][0-9]*)(?:,(?:0|[1-9][0-9]*))*")
+
+
+def _id_array(ids: Iterable[str | int], *, what: str) -> bytes:
+    """``{"id":[1,2,3]}`` as JSON. Digit strings without a leading zero (the common case) are
+    already JSON numbers: written as they are, with one regex check instead of a conversion."""
+    if type(ids) is list and ids and set(map(type, ids)) == {str}:
+        joined = ",".join(ids)
+        if _ID_ARRAY.fullmatch(joined):
+            return b'{"id":[' + joined.encode("ascii") + b"]}"
+    numbers = numeric_ids(ids, what=what)
+    return b'{"id":[' + ",".join(map(str, numbers)).encode("ascii") + b"]}"
 
 
 def _order(
@@ -189,6 +203,13 @@ def _item_errors(response: Response, body: Mapping[str, Any]) -> tuple[ItemError
 
 def _ids_of(data: Iterable[Any]) -> tuple[str, ...]:
     """The ids in a bulk answer's ``data``, read leniently: its shape is not documented."""
+    try:
+        values = [item["id"] for item in data]  # the common case: [{"id": "123"}, ...]
+    except (TypeError, KeyError, IndexError):
+        pass
+    else:
+        if set(map(type, values)) == {str}:
+            return tuple(values)
     ids: list[str] = []
     for item in data:
         value = item.get("id") if type(item) is dict else item
@@ -457,8 +478,15 @@ class Groups(_Resource):
         self, method: str, group_id: str | int, contact_ids: Iterable[str | int]
     ) -> BulkResult[str]:
         gid = numeric_id(group_id, what="group id")
-        body = {"id": numeric_ids(contact_ids, what="contact id")}
-        response, envelope = await self._bulk(method, ("group", str(gid), "contact"), body)
+        response = await self._transport.request(
+            method,
+            ("group", str(gid), "contact"),
+            content=_id_array(contact_ids, what="contact id"),
+            content_type="application/json",
+            compress=self._compress,
+            idempotent=True,
+        )
+        envelope = _envelope(response)
         return self._result(response, envelope, _ids_of(_data_list(response, envelope)))
 
     async def count_contacts(self, group_id: str | int, *, timeout: TimeoutLike = None) -> int:
