@@ -176,6 +176,11 @@ def _is_loopback(host: str | None) -> bool:
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_UNRESERVED_RE = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986: never needs quoting
+
+
+def _quote_segment(text: str) -> str:
+    return text if _UNRESERVED_RE.fullmatch(text) else quote(text, safe="")
 
 
 def path_segment(value: object, *, what: str = "id", provider: str | None = None) -> str:
@@ -310,8 +315,9 @@ class Transport:
 
     def url(self, *segments: object) -> yarl.URL:
         """``base_url`` + each segment percent-quoted (``/``, ``?``, ``#``, ``%`` and ``+`` too)."""
-        parts = [quote(path_segment(s, provider=self.provider), safe="") for s in segments]
-        path = "".join("/" + part for part in parts)
+        path = "".join(
+            "/" + _quote_segment(path_segment(s, provider=self.provider)) for s in segments
+        )
         return yarl.URL(self.base_url + path, encoded=True)
 
     def secrets(self) -> tuple[str, ...]:
