@@ -21,7 +21,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 import attrs
@@ -552,9 +552,9 @@ async def remove(
     return await job.run()
 
 
-async def retry_failed(report: Report, **kwargs: object) -> Report:
+async def retry_failed(report: Report, **options: Any) -> Report:
     """Run the same action again on just the ids that failed or were not attempted."""
-    job = BulkJob(report.action, report.failed_targets(), **kwargs)  # type: ignore[arg-type]
+    job = BulkJob(report.action, report.failed_targets(), **options)
     return await job.run()
 
 
@@ -591,7 +591,7 @@ async def sync(
     desired_ids: Iterable[str],
     *,
     dry_run: bool = False,
-    **kwargs: object,
+    **options: Any,
 ) -> SyncResult:
     """Make the group hold exactly ``desired_ids``: read its members, add what is missing, remove
     what is extra. ``dry_run`` only returns the plan. Other keywords go to ``add``/``remove``.
@@ -611,10 +611,6 @@ async def sync(
     )
     if dry_run:
         return SyncResult(plan)
-    added = await add([Target(client, group_id, to_add)], **kwargs) if to_add else None  # type: ignore[arg-type]
-    removed = (
-        await remove([Target(client, group_id, to_remove)], **kwargs)  # type: ignore[arg-type]
-        if to_remove
-        else None
-    )
+    added = await add([Target(client, group_id, to_add)], **options) if to_add else None
+    removed = await remove([Target(client, group_id, to_remove)], **options) if to_remove else None
     return SyncResult(plan, added, removed)

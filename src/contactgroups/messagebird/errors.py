@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+import cattrs
+
 from .._http import ErrorInfo, Response
-from ..errors import APIError
+from ..errors import APIError, MalformedResponseError
 from .models import ErrorDetail, converter
 
 __all__ = [
@@ -86,7 +88,7 @@ def parse_error(response: Response) -> ErrorInfo:
     fallback = ErrorInfo(message=f"HTTP {response.status} without a MessageBird error body")
     try:
         data = response.json()
-    except Exception:
+    except MalformedResponseError:
         return fallback
     if not isinstance(data, Mapping):
         return fallback
@@ -111,6 +113,6 @@ def error_details(error: APIError) -> list[ErrorDetail]:
     for entry in error.errors:
         try:
             details.append(converter.structure(entry, ErrorDetail))
-        except Exception:
+        except (cattrs.BaseValidationError, ValueError, TypeError, KeyError):
             continue
     return details
