@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from messengeo_support import FAST_RETRY
 
-from contactgroups import InvalidRequestError, ValidationError
+from contactgroups import InvalidRequestError, NotFoundError, ValidationError
 from contactgroups._http.membership import HasMembership, MembershipAdapter
 from contactgroups.messengeo import MessengeoMembership
 from contactgroups.testing.messengeo import MessengeoFake
@@ -26,13 +26,13 @@ async def test_chunk_size_configurable(fake: MessengeoFake) -> None:
     async with fake.client(membership_chunk_size=7) as client:
         assert client.membership.max_add_per_call == 7
         custom = MessengeoMembership(
-            client.lists, chunk_size=1, remove_chunk_size=1000, concurrency=9
+            client.lists, client.contacts, chunk_size=1, remove_chunk_size=1000, concurrency=9
         )
         assert (custom.max_add_per_call, custom.max_remove_per_call) == (1, 1000)
         assert custom.default_concurrency == 9
         for bad in ({"chunk_size": 0}, {"remove_chunk_size": 1001}, {"concurrency": 0}):
             with pytest.raises(InvalidRequestError):
-                MessengeoMembership(client.lists, **bad)  # type: ignore[arg-type]
+                MessengeoMembership(client.lists, client.contacts, **bad)  # type: ignore[arg-type]
 
 
 async def test_add_reports_every_id_done_even_if_already(fake: MessengeoFake) -> None:
@@ -41,7 +41,7 @@ async def test_add_reports_every_id_done_even_if_already(fake: MessengeoFake) ->
     async with fake.client() as client:
         first = await client.membership.add(list_id, ids[:4])
         assert first.done == tuple(ids[:4]) and not first.already and not first.failed
-        # 4 already members + 6 new: the vendor's count (6) cannot say which, so all are done
+        # 4 already members + 6 new: the count (6) is short, the read-back finds all 10 in
         second = await client.membership.add(list_id, ids)
         assert second.done == tuple(ids) and not second.already and not second.failed
     assert fake.member_ids(list_id) == set(ids)
@@ -55,6 +55,27 @@ async def test_remove_reports_every_id_done(fake: MessengeoFake) -> None:
         result = await client.membership.remove(list_id, ids)
     assert result.done == tuple(ids) and not result.already and not result.failed
     assert fake.member_ids(list_id) == set()
+
+
+async def test_unknown_contacts_and_lists_are_failed_not_done(fake: MessengeoFake) -> None:
+    list_id = fake.seed_group()
+    ids = fake.seed_contacts(3)
+    async with fake.client() as client:
+        mixed = await client.membership.add(list_id, [*ids, "424242"])
+        typo = await client.membership.add("999999", ids)
+    assert mixed.done == tuple(ids)
+    assert isinstance(mixed.failed["424242"], NotFoundError)
+    assert typo.done == ()
+    assert set(typo.failed) == set(ids)  # the vendor counts 0 for an unknown list: not a success
+    assert "999999" in str(typo.failed[ids[0]])
+
+
+async def test_a_full_count_needs_no_read_back(fake: MessengeoFake) -> None:
+    list_id = fake.seed_group()
+    ids = fake.seed_contacts(4)
+    async with fake.client() as client:
+        await client.membership.add(list_id, ids)
+    assert [r.path for r in fake.requests if r.path.endswith("/contacts")] == []
 
 
 async def test_over_the_chunk_raises_before_sending(fake: MessengeoFake) -> None:

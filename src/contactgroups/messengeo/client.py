@@ -691,7 +691,9 @@ class Client(BaseClient):
         self.auth = auth
         self.lists = Lists(transport)
         self.contacts = Contacts(transport)
-        self._membership = MessengeoMembership(self.lists, chunk_size=membership_chunk_size)
+        self._membership = MessengeoMembership(
+            self.lists, self.contacts, chunk_size=membership_chunk_size
+        )
 
     @property
     def membership(self) -> MessengeoMembership:

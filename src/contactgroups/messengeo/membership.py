@@ -1,8 +1,11 @@
 """The ``multi`` adapter for Messengeo: ``contactadd``/``contactremove`` in chunks of contact ids.
 
-The vendor answers only ``{"count": n}``, the number of memberships that really changed. A count
-smaller than the ids sent cannot say *which* ids were already members (or unknown), so every id
-of a successful call is reported as ``done``; the call as a whole raises on failure.
+The vendor answers only ``{"count": n}``, the number of memberships that really changed, and an
+unknown list or contact id is not an error (it just is not counted). When the count equals the
+ids sent, every id is ``done``. When it is smaller, the adapter reads those contacts back
+(``GET /contacts?id=...&properties=id,listIds``): an id now in (add) or out of (remove) the list
+is ``done``; an id that is no contact, or that the list did not take, is ``failed``. So a typo in
+a list id or a contact id never reads as success.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 from .._http.membership import BatchResult
-from ..errors import InvalidRequestError
+from .._http.validate import chunked
+from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError, ValidationError
 
 if TYPE_CHECKING:
-    from .client import Lists
+    from .client import Contacts, Lists
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "DEFAULT_CONCURRENCY", "MAX_CHUNK_SIZE", "MessengeoMembership"]
 
@@ -27,6 +31,8 @@ MAX_CHUNK_SIZE = 1000
 DEFAULT_CONCURRENCY = 4
 #: Page size used to walk a list's members.
 MEMBERS_PAGE_SIZE = 1000
+#: Ids per read-back of contacts (they travel in the URL's ``id=`` filter).
+LOOKUP_SIZE = 200
 
 _log = logging.getLogger("contactgroups.messengeo")
 
@@ -46,12 +52,14 @@ class MessengeoMembership:
     def __init__(
         self,
         lists: Lists,
+        contacts: Contacts,
         *,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         remove_chunk_size: int | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._lists = lists
+        self._contacts = contacts
         self._add_size = _check_size(chunk_size, "chunk_size")
         self._remove_size = _check_size(
             chunk_size if remove_chunk_size is None else remove_chunk_size, "remove_chunk_size"
@@ -80,20 +88,47 @@ class MessengeoMembership:
         return self._concurrency
 
     async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
-        """Add up to ``max_add_per_call`` contacts; every id is ``done`` when the call succeeds."""
+        """Add up to ``max_add_per_call`` contacts (``action=contactadd``)."""
         self._check_batch(ids, self._add_size)
         count = await self._lists.add_contacts(group_id, ids)
-        if count < len(ids):
-            _log.debug("contactadd: %d of %d ids changed the list", count, len(ids))
-        return BatchResult.all_done(ids)
+        return await self._settle(group_id, ids, count, adding=True)
 
     async def remove(self, group_id: str, ids: Sequence[str]) -> BatchResult:
-        """Remove up to ``max_remove_per_call`` contacts; every id is ``done`` on success."""
+        """Remove up to ``max_remove_per_call`` contacts (``action=contactremove``)."""
         self._check_batch(ids, self._remove_size)
         count = await self._lists.remove_contacts(group_id, ids)
-        if count < len(ids):
-            _log.debug("contactremove: %d of %d ids changed the list", count, len(ids))
-        return BatchResult.all_done(ids)
+        return await self._settle(group_id, ids, count, adding=False)
+
+    async def _settle(
+        self, list_id: str, ids: Sequence[str], count: int, *, adding: bool
+    ) -> BatchResult:
+        if count >= len(ids):
+            return BatchResult.all_done(ids)
+        _log.debug("%d of %d ids changed list %s: reading them back", count, len(ids), list_id)
+        lists_of: dict[str, tuple[str, ...]] = {}
+        for chunk in chunked(list(ids), LOOKUP_SIZE):
+            pager = self._contacts.list(
+                ids=chunk, properties=("id", "listIds"), page_size=LOOKUP_SIZE
+            )
+            async for contact in pager:
+                lists_of[contact.id] = tuple(contact.list_ids or ())
+        done: list[str] = []
+        failed: dict[str, ContactGroupsError] = {}
+        for contact_id in ids:
+            if contact_id not in lists_of:
+                failed[contact_id] = NotFoundError(
+                    f"contact {contact_id} does not exist", status=404, provider="messengeo"
+                )
+            elif (list_id in lists_of[contact_id]) == adding:
+                done.append(contact_id)
+            else:
+                verb = "take" if adding else "release"
+                failed[contact_id] = ValidationError(
+                    f"list {list_id} did not {verb} contact {contact_id} (does the list exist?)",
+                    status=200,
+                    provider="messengeo",
+                )
+        return BatchResult(done=tuple(done), failed=failed)
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         """The contact ids in the list, page by page."""
