@@ -27,7 +27,9 @@ def test_id_array_is_valid_json_with_integers(ids: object, expected: list[int]) 
     assert json.loads(body) == {"id": expected}
 
 
-@pytest.mark.parametrize("ids", [[], ["1", ""], ["1", "x"], ["-1"], "123", [True], ["1.5"]])
+@pytest.mark.parametrize(
+    "ids", [[], ["1", ""], ["1", "x"], ["-1"], "123", [True], ["1.5"], ["1,2"], ["7", "1,2"]]
+)
 def test_id_array_refuses_what_is_not_an_id(ids: object) -> None:
     with pytest.raises(errors.InvalidRequestError):
         _id_array(ids, what="contact id")  # type: ignore[arg-type]

@@ -105,7 +105,8 @@ def _id_array(ids: Iterable[str | int], *, what: str) -> bytes:
     already JSON numbers: written as they are, with one regex check instead of a conversion."""
     if type(ids) is list and ids and set(map(type, ids)) == {str}:
         joined = ",".join(ids)
-        if _ID_ARRAY.fullmatch(joined):
+        # one comma per gap: an id holding a comma of its own must not become two ids
+        if joined.count(",") == len(ids) - 1 and _ID_ARRAY.fullmatch(joined):
             return b'{"id":[' + joined.encode("ascii") + b"]}"
     numbers = numeric_ids(ids, what=what)
     return b'{"id":[' + ",".join(map(str, numbers)).encode("ascii") + b"]}"
