@@ -10,7 +10,8 @@ ContactGroupsError
 │   ├── ValidationError        400 / 422 (and other 4xx)
 │   ├── RateLimitError         429
 │   ├── ServerError            5xx
-│   └── MalformedResponseError a 2xx/4xx/5xx answer whose body is not what the vendor documents
+│   ├── MalformedResponseError a 2xx/4xx/5xx answer whose body is not what the vendor documents
+│   └── OutcomeUnknownError    the vendor answered, but not whether this item landed
 └── TransportError             no usable answer: connection refused/reset, DNS, TLS
     └── TimeoutError           (also a builtins.TimeoutError)
         ├── ConnectTimeoutError
@@ -36,6 +37,7 @@ __all__ = [
     "InvalidRequestError",
     "MalformedResponseError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "RateLimitError",
     "ReadTimeoutError",
     "ServerError",
@@ -141,6 +143,12 @@ class MalformedResponseError(APIError):
 
     ``body`` keeps the raw text so it can be reported to the vendor.
     """
+
+
+class OutcomeUnknownError(APIError):
+    """The vendor answered the call but did not say whether this item landed (MessageFlow's 207
+    with errors that name no item). Repeating an idempotent call, or reading the group, settles it;
+    ``multi`` does both."""
 
 
 class TransportError(ContactGroupsError):

@@ -32,6 +32,7 @@ from ._http.validate import unique
 from .errors import (
     ContactGroupsError,
     InvalidRequestError,
+    OutcomeUnknownError,
     RateLimitError,
     ServerError,
     TransportError,
@@ -250,11 +251,11 @@ def _ambiguous(error: ContactGroupsError) -> bool:
     """The call may have landed although it failed: check before reporting it failed."""
     if isinstance(error, TransportError):
         return not error.never_sent
-    return isinstance(error, ServerError)
+    return isinstance(error, (ServerError, OutcomeUnknownError))
 
 
 def _worth_another_round(error: ContactGroupsError) -> bool:
-    return isinstance(error, (RateLimitError, ServerError, TransportError))
+    return isinstance(error, (RateLimitError, ServerError, TransportError, OutcomeUnknownError))
 
 
 class BulkJob:

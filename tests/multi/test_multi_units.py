@@ -291,3 +291,18 @@ def test_bad_arguments_fail_before_running() -> None:
         multi.BulkJob("add", [Target(client, "g", ["1"])], deadline=0)
     with pytest.raises(errors.InvalidRequestError):
         multi.BulkJob("move", [])  # type: ignore[arg-type]
+
+
+async def test_outcome_unknown_items_are_settled_by_another_round_and_the_read_back() -> None:
+    class VagueVendor(MemoryAdapter):
+        async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+            self.groups.setdefault(group_id, set()).update(ids[:1])  # only the first one lands
+            unknown = errors.OutcomeUnknownError("no item named", status=207, provider="mem")
+            return BatchResult(failed=dict.fromkeys(ids, unknown))
+
+    adapter = VagueVendor(max_add=10)
+    report = await multi.add([Target(MemoryClient(adapter), "g", ["a", "b"])])
+    assert report.outcome(0, "a") is Outcome.ADDED  # landed: the read-back says so
+    assert report.outcome(0, "b") is Outcome.FAILED  # never landed, even after a second round
+    assert isinstance(report.error(0, "b"), errors.OutcomeUnknownError)
+    assert report.providers["mem"].calls == 2  # the second round repeated the unsettled ids

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .._http import BatchResult
-from ..errors import ContactGroupsError, InvalidRequestError, ValidationError
+from ..errors import ContactGroupsError, InvalidRequestError, OutcomeUnknownError
 from .models import BulkResult, ItemError
 
 if TYPE_CHECKING:
@@ -140,11 +140,11 @@ class MessageFlowMembership:
         return BatchResult(done=tuple(done), failed=failed)
 
     @staticmethod
-    def _unknown(unnamed: list[ItemError], result: BulkResult[str]) -> ValidationError:
+    def _unknown(unnamed: list[ItemError], result: BulkResult[str]) -> OutcomeUnknownError:
         # The 207 has errors that name no id of this call, and ``data`` does not list this id:
-        # it may or may not have landed. Reported as failed so a retry (safe here) settles it.
+        # it may or may not have landed; `multi` repeats the call and reads the group to settle it.
         first = unnamed[0]
-        return ValidationError(
+        return OutcomeUnknownError(
             f"outcome unknown: MessageFlow reported {len(unnamed)} error(s) naming no id of "
             f"this call ({first.message or first.title or first.code})",
             status=result.status,
