@@ -75,6 +75,25 @@ async def test_proactive_renewal_before_expiry() -> None:
             assert fake.unauthorized == 0
 
 
+async def test_a_failed_early_renewal_keeps_the_still_valid_token() -> None:
+    clock = Clock()
+    async with MessengeoFake(clock=clock, token_lifetime=3600) as fake:
+        list_id = fake.seed_group("L")
+        async with fake.client(retry=FAST_RETRY) as client:
+            client.auth.clock = clock
+            await client.lists.get(list_id)
+            fake.faults = Faults(server_error=1.0, only_paths=("/token",))
+            clock.now += 3600 - 30  # in the renewal window, 30 s before expiry
+            await asyncio.gather(*(client.lists.get(list_id) for _ in range(5)))
+            posts = token_posts(fake)
+            assert posts == 1 + FAST_RETRY.max_attempts  # one failed renewal, shared by all
+            await client.lists.get(list_id)  # the next try waits a few seconds
+            assert token_posts(fake) == posts
+            clock.now += 31  # now the token has really expired: the failure surfaces
+            with pytest.raises(ServerError):
+                await client.lists.get(list_id)
+
+
 async def test_short_lifetime_renews_at_ten_percent() -> None:
     clock = Clock()
     async with MessengeoFake(clock=clock, token_lifetime=100) as fake:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -28,6 +29,8 @@ from .errors import parse_oauth_error
 
 __all__ = ["ClientCredentials"]
 
+_log = logging.getLogger("contactgroups.messengeo")
+
 # (id of the auth object, token generation) the current task last put in a request: on a 401 it
 # tells whether the failed request used the current token or one already replaced.
 _USED_GENERATION: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
@@ -38,6 +41,8 @@ _USED_GENERATION: contextvars.ContextVar[tuple[int, int] | None] = contextvars.C
 RENEW_MARGIN = 60.0
 #: ... or this share of its lifetime, whichever is shorter.
 RENEW_SHARE = 0.1
+#: After a failed early renewal, seconds before the next try (the current token is still used).
+RENEW_RETRY = 5.0
 #: Lifetime assumed when the token answer has no usable ``expires_in``.
 DEFAULT_LIFETIME = 3600.0
 
@@ -62,6 +67,7 @@ class ClientCredentials:
         self._token: str | None = None
         self._old_token: str | None = None
         self._renew_at: float | None = None
+        self._expires_at: float | None = None
         self._generation = 0  # successful token fetches
         self._finished = 0  # token fetches finished, successful or not
         self._last_error: ContactGroupsError | None = None
@@ -103,6 +109,13 @@ class ClientCredentials:
 
     # -- internals -------------------------------------------------------------------------------
 
+    def _still_valid(self) -> bool:
+        return (
+            self._token is not None
+            and self._expires_at is not None
+            and self.clock() < self._expires_at
+        )
+
     def _fresh(self) -> bool:
         if self._token is None:
             return False
@@ -128,6 +141,16 @@ class ClientCredentials:
             try:
                 await self._fetch()
             except ContactGroupsError as exc:
+                if not force and self._still_valid():
+                    # an early renewal failed but the current token still works: keep using it
+                    # and try again shortly, rather than failing calls that would succeed
+                    self._renew_at = min(self._expires_at or 0.0, self.clock() + RENEW_RETRY)
+                    _log.warning(
+                        "messengeo token renewal failed (%s); the current one is "
+                        "still valid and stays in use",
+                        type(exc).__name__,
+                    )
+                    return
                 self._last_error = exc
                 raise
             finally:
@@ -153,6 +176,7 @@ class ClientCredentials:
         self._old_token, self._token = self._token, token
         margin = min(RENEW_MARGIN, lifetime * RENEW_SHARE)
         self._renew_at = started + lifetime - margin
+        self._expires_at = started + lifetime
         self._generation += 1
 
     def __repr__(self) -> str:
