@@ -31,7 +31,7 @@ from rich.table import Table
 from . import multi
 from ._http.retry import RetryPolicy
 from ._version import __version__
-from .errors import ContactGroupsError
+from .errors import ContactGroupsError, InvalidRequestError
 
 __all__ = ["main"]
 
@@ -210,19 +210,18 @@ def _progress(console: Console, label: str, totals: dict[str, int]) -> Iterator[
         with bars:
 
             def update(p: multi.Progress) -> None:
-                bars.update(tasks[p.provider], completed=p.done, failed=p.failed)
+                bars.update(tasks[p.provider], completed=p.done, total=p.total, failed=p.failed)
 
             yield update
         return
 
-    shown: dict[str, int] = dict.fromkeys(totals, -1)
+    shown: dict[str, tuple[int, int]] = {}
 
     def plain(p: multi.Progress) -> None:
-        step = p.done * 10 // max(1, p.total)  # a line per 10% per provider
-        if step != shown[p.provider] or p.done == p.total:
-            if shown[p.provider] == 10:
-                return
-            shown[p.provider] = 10 if p.done == p.total else step
+        step = p.done * 10 // max(1, p.total)  # a line per 10% per provider, and every change
+        last = shown.get(p.provider)  # of the failed count once all ids have an outcome
+        if last is None or step != last[0] or (p.done == p.total and p.failed != last[1]):
+            shown[p.provider] = (step, p.failed)
             console.print(f"{label} {p.provider}: {p.done}/{p.total} ({p.failed} failed)")
 
     yield plain
@@ -359,11 +358,21 @@ def _read_ids(path: str, stdin: TextIO) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def _write_failed(report: multi.Report, path: str) -> int:
-    failed = [i for _, _, i in report.failed_ids()]
-    if failed:
-        Path(path).write_text("".join(f"{i}\n" for i in failed), encoding="utf-8")
-    return len(failed)
+def _write_failed(reports: list[multi.Report], path: str) -> int:
+    """Every id that did not land, one per line (a ``# add``/``# remove`` line before each
+    action's ids when there are several), so the file can be fed back as ``--ids-file``."""
+    lines: list[str] = []
+    total = 0
+    for report in reports:
+        ids = [i for _, _, i in report.failed_ids()]
+        if ids:
+            if len(reports) > 1:
+                lines.append(f"# {report.action}")
+            lines.extend(ids)
+            total += len(ids)
+    if total:
+        Path(path).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return total
 
 
 async def _members(args: argparse.Namespace, console: Console) -> int:
@@ -405,11 +414,10 @@ async def _members(args: argparse.Namespace, console: Console) -> int:
                 reports = [await runner([target], on_progress=cb, **options)]
             if args.json:
                 console.print_json(json.dumps(_report_dict(reports[0])))
-    failed = 0
-    for report in reports:
-        if not args.json:
+    if not args.json:
+        for report in reports:
             console.print(_report_table(report, f"{spec.name} {report.action}"))
-        failed += _write_failed(report, args.failed_file) if not report.ok else 0
+    failed = _write_failed(reports, args.failed_file)
     if failed:
         out.print(f"{failed} ids did not land; they are listed in {args.failed_file}")
         return 1
@@ -485,6 +493,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = asyncio.run(handlers[args.command](args, console))
     except UsageError as exc:
+        Console(stderr=True, highlight=False).print(f"error: {exc}")
+        return 2
+    except InvalidRequestError as exc:  # bad options or configuration, caught before sending
         Console(stderr=True, highlight=False).print(f"error: {exc}")
         return 2
     except ContactGroupsError as exc:

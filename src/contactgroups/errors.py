@@ -49,9 +49,15 @@ __all__ = [
 
 
 class ContactGroupsError(Exception):
-    """Base class of every error this SDK raises."""
+    """Base class of every error this SDK raises.
+
+    ``maybe_landed`` is True when the call may have been applied at the vendor all the same: an
+    attempt timed out, lost its connection or got a 5xx (this one or an earlier one of the same
+    call). Re-reading the state tells; ``multi`` does.
+    """
 
     provider: str | None = None
+    maybe_landed: bool = False
 
 
 class InvalidRequestError(ContactGroupsError, ValueError):

@@ -30,11 +30,13 @@ from ._http.membership import BatchResult, HasMembership, MembershipAdapter
 from ._http.stats import CallStats, collect_stats
 from ._http.validate import unique
 from .errors import (
+    APIError,
     ContactGroupsError,
     InvalidRequestError,
     OutcomeUnknownError,
     RateLimitError,
     ServerError,
+    TimeoutError,
     TransportError,
 )
 
@@ -249,12 +251,21 @@ def _per_provider(value: Mapping[str, float] | float | None, provider: str) -> f
 
 def _ambiguous(error: ContactGroupsError) -> bool:
     """The call may have landed although it failed: check before reporting it failed."""
+    if error.maybe_landed:
+        return True
     if isinstance(error, TransportError):
         return not error.never_sent
     return isinstance(error, (ServerError, OutcomeUnknownError))
 
 
+#: A later round waits out a vendor's ``Retry-After`` up to this; ids asked to wait longer stay
+#: failed (with ``retry_after`` on their error) for the caller to schedule.
+ROUND_WAIT_MAX = 60.0
+
+
 def _worth_another_round(error: ContactGroupsError) -> bool:
+    if isinstance(error, APIError) and (error.retry_after or 0.0) > ROUND_WAIT_MAX:
+        return False
     return isinstance(error, (RateLimitError, ServerError, TransportError, OutcomeUnknownError))
 
 
@@ -345,11 +356,25 @@ class BulkJob:
                     work = [(s, ids) for s, ids in work if ids]
                     if not work:
                         break
+                    if round_number:
+                        await anyio.sleep(self._round_pause(work))
                     await self._run_round(provider, work)
                 if self.verify:
                     await self._verify(states)
+                self._progress(provider)  # the read-back may have settled some ids
         finally:
             summary.seconds = time.monotonic() - started
+
+    @staticmethod
+    def _round_pause(work: list[tuple[_TargetState, list[str]]]) -> float:
+        """The longest ``Retry-After`` a vendor asked for among the ids about to be repeated."""
+        waits = [
+            error.retry_after
+            for state, ids in work
+            for error in (state.errors[i] for i in ids)
+            if isinstance(error, APIError) and error.retry_after
+        ]
+        return max(waits, default=0.0)
 
     def _pending_ids(self, state: _TargetState, *, first: bool) -> list[str]:
         if first:
@@ -405,8 +430,8 @@ class BulkJob:
             if len(chunk) > 1:
                 # refused before sending: split to find the bad ids without failing the good ones
                 middle = len(chunk) // 2
-                await self._call(provider, state, chunk[:middle], None)
-                await self._call(provider, state, chunk[middle:], None)
+                await self._call(provider, state, chunk[:middle], limiter)
+                await self._call(provider, state, chunk[middle:], limiter)
                 return
             result = BatchResult(failed={chunk[0]: error})
         except ContactGroupsError as error:
@@ -421,9 +446,10 @@ class BulkJob:
     ) -> None:
         done = Outcome.ADDED if self.action == "add" else Outcome.REMOVED
         settled: set[str] = set()
+        in_chunk = set(chunk)
         for ids, outcome in ((result.done, done), (result.already, Outcome.ALREADY)):
             for contact_id in ids:
-                if contact_id in state.outcomes and contact_id not in settled:
+                if contact_id in in_chunk and contact_id not in settled:
                     settled.add(contact_id)
                     self._set(provider, state, contact_id, outcome)
         for contact_id in chunk:
@@ -432,6 +458,9 @@ class BulkJob:
                     f"{provider} did not report on this id"
                 )
                 self._set(provider, state, contact_id, Outcome.FAILED, error)
+        self._progress(provider)
+
+    def _progress(self, provider: str) -> None:
         if self.on_progress is not None:
             self.on_progress(
                 Progress(
@@ -592,16 +621,28 @@ async def sync(
     desired_ids: Iterable[str],
     *,
     dry_run: bool = False,
+    deadline: float | None = None,
     **options: Any,
 ) -> SyncResult:
     """Make the group hold exactly ``desired_ids``: read its members, add what is missing, remove
-    what is extra. ``dry_run`` only returns the plan. Other keywords go to ``add``/``remove``.
+    what is extra. ``dry_run`` only returns the plan. ``deadline`` bounds all of it (the read,
+    the adds and the removes); other keywords go to ``add``/``remove``.
     """
+    if deadline is not None and deadline <= 0:
+        raise InvalidRequestError("deadline must be a positive number of seconds")
+    ends = None if deadline is None else time.monotonic() + deadline
     desired = unique(str(i) for i in desired_ids)
     wanted = set(desired)
     current: set[str] = set()
-    async for member in client.membership.members(group_id):
-        current.add(member)
+    with anyio.move_on_after(math.inf if deadline is None else deadline) as reading:
+        async for member in client.membership.members(group_id):
+            current.add(member)
+    if reading.cancelled_caught:
+        raise TimeoutError(
+            f"the members of group {group_id} could not be read within the deadline; "
+            "nothing was changed",
+            provider=client.membership.provider,
+        )
     to_add = tuple(i for i in desired if i not in current)
     to_remove = tuple(sorted(current - wanted))
     plan = SyncPlan(
@@ -612,6 +653,18 @@ async def sync(
     )
     if dry_run:
         return SyncResult(plan)
-    added = await add([Target(client, group_id, to_add)], **options) if to_add else None
-    removed = await remove([Target(client, group_id, to_remove)], **options) if to_remove else None
+
+    def remaining() -> float | None:
+        return None if ends is None else max(0.001, ends - time.monotonic())
+
+    added = (
+        await add([Target(client, group_id, to_add)], deadline=remaining(), **options)
+        if to_add
+        else None
+    )
+    removed = (
+        await remove([Target(client, group_id, to_remove)], deadline=remaining(), **options)
+        if to_remove
+        else None
+    )
     return SyncResult(plan, added, removed)

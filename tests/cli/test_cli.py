@@ -248,3 +248,32 @@ async def test_wrong_credentials_fail_cleanly_without_echoing_them(
     )
     assert code == 1
     assert "401" in err
+
+
+async def test_sync_writes_the_failures_of_both_phases(tmp_path: Path) -> None:
+    async with MessageBirdFake(access_key=CANARY_KEY) as fake:
+        group = fake.seed_group("G")
+        ids = fake.seed_contacts(4)
+        async with fake.client() as client:
+            await client.groups.add_contacts(group, ids[:2])
+        unknown = "ffffffffffffffffffffffffffffffff"  # the fake refuses unknown contact ids
+        ids_file = tmp_path / "desired.txt"
+        ids_file.write_text("\n".join([ids[1], ids[2], unknown]))
+        code, out, _ = await run_cli(
+            "members", "sync", "--provider", "messagebird", "--base-url", fake.url,
+            "--group", group, "--ids-file", str(ids_file), cwd=tmp_path,
+        )  # fmt: skip
+        assert code == 1
+        assert "1 ids did not land" in out
+        assert fake.member_ids(group) == {ids[1], ids[2]}
+        # one file for both phases, each headed by its action; '#' lines are skipped on input
+        assert (tmp_path / "failed-ids.txt").read_text() == f"# add\n{unknown}\n"
+
+
+async def test_bad_options_exit_2(tmp_path: Path) -> None:
+    code, _, err = await run_cli(
+        "groups", "list", "--provider", "messagebird", "--base-url", "http://vendor.example/",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 2
+    assert "http" in err

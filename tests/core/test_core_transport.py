@@ -714,3 +714,52 @@ async def test_aiohttp_failures_map_onto_the_ladder(
     assert type(info.value) is expected
     assert info.value.provider == "t"
     assert CANARY not in str(info.value)
+
+
+async def test_unreadable_answers_never_carry_credentials(server: ScriptedServer) -> None:
+    server.answer(Answer(200, '{"access_token": "' + CANARY + '", "expires_in": '))
+    transport = make(server)
+    try:
+        response = await transport.request("POST", ("token",), idempotent=True)
+    finally:
+        await transport.aclose()
+    with pytest.raises(errors.MalformedResponseError) as info:
+        response.json()
+    assert CANARY not in (info.value.body or "")
+    assert "<redacted>" in (info.value.body or "")
+    assert CANARY not in repr(response)
+
+
+async def test_an_error_after_an_unclear_attempt_says_the_call_may_have_landed(
+    server: ScriptedServer,
+) -> None:
+    server.answer(Answer(delay=1.0), Answer(429, {"message": "slow down"}, {"Retry-After": "120"}))
+    transport = make(server, timeout=Timeout(total=0.3, connect=0.3))
+    try:
+        with pytest.raises(errors.RateLimitError) as info:
+            await transport.request("PUT", ("g", "contacts"), idempotent=True)
+    finally:
+        await transport.aclose()
+    assert info.value.maybe_landed is True  # the timed-out first attempt may have been applied
+
+
+async def test_a_clean_refusal_does_not_claim_it_may_have_landed(server: ScriptedServer) -> None:
+    server.answer(Answer(404, {"message": "no such group"}))
+    transport = make(server)
+    try:
+        with pytest.raises(errors.NotFoundError) as info:
+            await transport.request("PUT", ("g", "contacts"), idempotent=True)
+    finally:
+        await transport.aclose()
+    assert info.value.maybe_landed is False
+
+
+async def test_a_borrowed_session_that_raises_for_status_still_gets_typed_errors(
+    server: ScriptedServer,
+) -> None:
+    server.answer(Answer(404, {"message": "no such group"}))
+    async with aiohttp.ClientSession(raise_for_status=True) as borrowed:
+        transport = make(server, session=borrowed)
+        with pytest.raises(errors.NotFoundError) as info:
+            await transport.request("GET", ("g",), idempotent=True)
+    assert info.value.__context__ is None or CANARY not in repr(info.value.__context__)

@@ -162,6 +162,14 @@ async def test_max_items_trims_and_shrinks_the_last_request() -> None:
     assert calls == [(0, 10), (10, 10), (20, 3)]
 
 
+async def test_max_items_zero_sends_nothing_either_way() -> None:
+    calls: list[tuple[int, int]] = []
+    pager = Pager(offset_source(10, calls), page_size=5, max_items=0)
+    assert list((await pager).items) == []
+    assert await pager.collect() == []
+    assert calls == []
+
+
 async def test_pager_stops_on_an_empty_page_or_no_progress() -> None:
     async def stuck(offset: int, limit: int) -> Page[int]:
         return Page(items=[1], offset=offset, next_offset=offset)  # a buggy vendor cursor
@@ -295,3 +303,5 @@ def test_redaction_helpers() -> None:
     }
     assert scrub("key abc and abcdef", ["abc", "abcdef"]) == "key <redacted> and <redacted>"
     assert "37251000000" not in redact_phones("/contacts/%2B37251000000/groups")
+    assert "6834002" not in redact_phones("/contacts/%2B6834002")  # 7 digits: E.164's shortest
+    assert redact_phones("/groups/c61381f304a50f56317b39") == "/groups/c61381f304a50f56317b39"

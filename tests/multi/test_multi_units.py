@@ -306,3 +306,47 @@ async def test_outcome_unknown_items_are_settled_by_another_round_and_the_read_b
     assert report.outcome(0, "b") is Outcome.FAILED  # never landed, even after a second round
     assert isinstance(report.error(0, "b"), errors.OutcomeUnknownError)
     assert report.providers["mem"].calls == 2  # the second round repeated the unsettled ids
+
+
+async def test_a_later_round_waits_for_retry_after_and_skips_long_waits() -> None:
+    class AsksToWait(MemoryAdapter):
+        def __init__(self, wait: float) -> None:
+            super().__init__(max_add=10)
+            self.wait = wait
+            self.starts: list[float] = []
+
+        async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+            self.starts.append(anyio.current_time())
+            if len(self.starts) == 1:
+                raise errors.RateLimitError(
+                    "slow down", status=429, provider="mem", retry_after=self.wait
+                )
+            return await super().add(group_id, ids)
+
+    short = AsksToWait(0.3)
+    report = await multi.add([Target(MemoryClient(short), "g", ["a"])])
+    assert report.ok
+    assert short.starts[1] - short.starts[0] >= 0.3 * 0.9
+    long = AsksToWait(3600)
+    report = await multi.add([Target(MemoryClient(long), "g", ["a"])], verify=False)
+    assert len(long.starts) == 1  # an hour is for the caller to schedule, not a second round
+    error = report.error(0, "a")
+    assert isinstance(error, errors.RateLimitError)
+    assert error.retry_after == 3600
+
+
+async def test_progress_reports_what_the_read_back_settled() -> None:
+    class LosesEveryAnswer(MemoryAdapter):
+        async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+            self.groups.setdefault(group_id, set()).update(ids)
+            raise errors.ReadTimeoutError("read timed out", provider=self.provider)
+
+    seen: list[multi.Progress] = []
+    report = await multi.add(
+        [Target(MemoryClient(LosesEveryAnswer()), "g", ["1", "2"])],
+        rounds=1,
+        on_progress=seen.append,
+    )
+    assert report.ok
+    assert seen[-1].failed == 0
+    assert seen[-1].done == seen[-1].total == 2

@@ -97,7 +97,9 @@ class Pager(Generic[T]):
         return max(1, min(self.page_size, self.max_items - yielded))
 
     async def first_page(self) -> Page[T]:
-        """The first page only."""
+        """The first page only (nothing is sent when ``max_items`` is 0)."""
+        if self.max_items == 0:
+            return Page(items=(), offset=self.offset)
         return await self._fetch(self.offset, self._limit_for(0))
 
     def __await__(self) -> Generator[Any, None, Page[T]]:

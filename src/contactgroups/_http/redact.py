@@ -10,8 +10,9 @@ __all__ = ["REDACTED", "SENSITIVE_HEADERS", "redact_headers", "redact_phones", "
 REDACTED = "<redacted>"
 SENSITIVE_HEADERS = frozenset({"authorization", "application-key", "proxy-authorization", "cookie"})
 
-# E.164-looking runs of 8+ digits, with or without "+" or its percent-encoding.
-_PHONE_RE = re.compile(r"(?:\+|%2B)?\d{8,15}", re.IGNORECASE)
+# E.164-looking runs of 7+ digits (what `require_e164` accepts), with or without "+" or "%2B".
+# Not inside a longer word, so hex ids keep their digits.
+_PHONE_RE = re.compile(r"(?<![0-9A-Za-z])(?:\+|%2B)?\d{7,15}(?![0-9A-Za-z])", re.IGNORECASE)
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -99,13 +99,18 @@ class Response:
     """A vendor's answer, read in full."""
 
     status: int
-    headers: Mapping[str, str]
-    body: bytes
-    provider: str
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=False)  # may echo a credential: see `_body_for_error`
+    provider: str = attrs.field(kw_only=True)
     request_id: str | None = None
+    #: the client's credentials, scrubbed from any body this answer puts into an error
+    secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
+
+    def _body_for_error(self) -> str:
+        return scrub(self.text()[:10_000], self.secrets)
 
     def json(self) -> Any:
         """The body as JSON; an empty body is None; anything unreadable is a typed error."""
@@ -119,17 +124,17 @@ class Response:
                 status=self.status,
                 provider=self.provider,
                 request_id=self.request_id,
-                body=self.text()[:10_000],
+                body=self._body_for_error(),
             ) from None
 
     def malformed(self, why: str) -> MalformedResponseError:
         """The error for an answer that does not have the documented shape."""
         return MalformedResponseError(
-            f"unexpected answer: {why}",
+            f"unexpected answer: {scrub(why, self.secrets)}",
             status=self.status,
             provider=self.provider,
             request_id=self.request_id,
-            body=self.text()[:10_000],
+            body=self._body_for_error(),
         )
 
     def structure(self, converter: cattrs.Converter, data: Any, cls: type[T]) -> T:
@@ -362,6 +367,9 @@ class Transport:
         policy = self.retry or RetryPolicy(max_attempts=1)
         attempt = 0
         refreshed = False
+        # set once an attempt ended without a clear answer (it may have been applied): whatever
+        # error ends the call then says so, so that `multi` checks before calling it failed
+        maybe_landed = False
         while True:
             attempt += 1
             # credentials first, outside the try: a failed token fetch has had its own retries
@@ -370,6 +378,8 @@ class Transport:
             try:
                 response = await self._send(method, url, body, headers, auth_headers, call_timeout)
             except TransportError as exc:
+                exc.maybe_landed = maybe_landed or not exc.never_sent
+                maybe_landed = exc.maybe_landed
                 retryable = exc.never_sent or (
                     idempotent and (policy.retry_timeouts or not isinstance(exc, TimeoutError))
                 )
@@ -393,6 +403,8 @@ class Transport:
 
             retry_after = parse_retry_after(response.headers)
             error = self._error(response, retry_after)
+            error.maybe_landed = maybe_landed or response.status >= 500
+            maybe_landed = error.maybe_landed
             can_retry = (
                 self.retry is not None
                 and idempotent
@@ -483,6 +495,7 @@ class Transport:
             stats.requests += 1
         session = self.session
         started = time.monotonic()
+        failure: TransportError | None = None
         try:
             async with session.request(
                 method,
@@ -491,6 +504,7 @@ class Transport:
                 headers=headers,
                 timeout=call_timeout.to_aiohttp(),
                 allow_redirects=False,
+                raise_for_status=False,  # a borrowed session may say otherwise: we map statuses
                 ssl=self.verify_ssl,
                 # aiohttp would add "application/octet-stream" to a bodiless POST/PUT/PATCH
                 skip_auto_headers=_NO_CONTENT_TYPE if body is None else None,
@@ -505,15 +519,19 @@ class Transport:
                     body=payload,
                     provider=self.provider,
                     request_id=request_id,
+                    secrets=self.secrets(),
                 )
         except aiohttp.ClientError as exc:
-            raise self._transport_error(exc, method, url) from None
+            failure = self._transport_error(exc, method, url)
         except asyncio.TimeoutError:
             # the total timeout (aiohttp raises a plain TimeoutError for it)
-            raise TimeoutError(
+            failure = TimeoutError(
                 f"{method} to {self.provider} timed out after {call_timeout.total}s",
                 provider=self.provider,
-            ) from None
+            )
+        if failure is not None:
+            # raised outside the except block: no __context__ carrying aiohttp's request info
+            raise failure
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "%s %s -> %s in %.1f ms",
