@@ -82,9 +82,14 @@ def _spec(name: str) -> ProviderSpec:
 
         async def create_messageflow(client: Any, group_name: str) -> Any:
             result = await client.groups.create(name=group_name)
-            if result.errors or not result.data:
-                reasons = "; ".join(e.message for e in result.errors) or "no group in the answer"
+            if result.errors:
+                reasons = "; ".join(e.message or e.title or "" for e in result.errors)
                 raise ContactGroupsError(f"messageflow did not create the group: {reasons}")
+            if not result.data:
+                raise ContactGroupsError(
+                    "messageflow created the group but it could not be found afterwards; "
+                    "see `contactgroups groups list --provider messageflow`"
+                )
             return result.data[0]
 
         return ProviderSpec(

@@ -60,11 +60,11 @@ async def test_group_lifecycle(fake: MessageFlowFake, client: Client) -> None:
     assert fake.member_ids(gid) == {*first[1000:], *extra[:2]}
 
     renamed = await client.groups.update(GroupUpdate(id=gid, name="VIP 2025"))
-    assert [g.name for g in renamed.data] == ["VIP 2025"]
+    assert renamed.ok  # the vendor's 200 lists nothing (meta only), as the seed page shows
     assert [g.name async for g in client.groups.list()] == ["VIP 2025"]
 
     deleted = await client.groups.delete(gid)
-    assert deleted.ok and deleted.data == (gid,)
+    assert deleted.ok
     assert (await client.groups.list()).items == ()
     assert [c async for c in client.groups.list_contacts(gid)] == []
     # contacts outlive the group

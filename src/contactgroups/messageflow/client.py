@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
@@ -33,7 +34,7 @@ from .._http import (
     require_credential,
     require_text,
 )
-from ..errors import InvalidRequestError, NotFoundError
+from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError
 from .errors import parse_error, request_id_of
 from .membership import DEFAULT_CONCURRENCY, MAX_IDS_PER_CALL, MessageFlowMembership
 from .models import BulkResult, Contact, Group, GroupInput, GroupUpdate, ItemError, converter
@@ -46,6 +47,8 @@ __all__ = [
     "Contacts",
     "Groups",
 ]
+
+_log = logging.getLogger("contactgroups.messageflow")
 
 PROVIDER = "messageflow"
 DEFAULT_BASE_URL = "https://api.messageflow.com/v2.1"
@@ -362,7 +365,11 @@ class Groups(_Resource):
     ) -> BulkResult[Group]:
         """``POST /group``: create one or many groups in one call (``create(GroupInput(...))``,
         a list of them, or ``create(name=...)``). A 207 lists the items that failed.
-        Never retried on a lost answer: a repeat could create the groups twice."""
+        Never retried on a lost answer: a repeat could create the groups twice.
+
+        The vendor's 200 answer carries no groups (only ``meta``), so the new groups are then
+        looked up (``GET /group``, newest first, matched on ``external_id``, else on ``name``):
+        give each an ``external_id`` for an exact match."""
         if groups is None:
             if name is None:
                 raise InvalidRequestError(
@@ -385,7 +392,39 @@ class Groups(_Resource):
             body.append(converter.unstructure(item))
         # not idempotent: a repeat could create the groups twice
         response, envelope = await self._bulk("POST", ("group",), body, idempotent=False)
-        return self._result(response, envelope, _groups_of(_data_list(response, envelope)))
+        created = _groups_of(_data_list(response, envelope))
+        if not created and response.status == 200:
+            # the documented 200 carries only `meta`: look the new groups up, as the vendor
+            # note suggests (newest first, matched on externalId, else on name)
+            created = await self._find_created(items)
+        return self._result(response, envelope, created)
+
+    async def _find_created(self, items: Sequence[GroupInput]) -> tuple[Group, ...]:
+        try:
+            page = await self.list(
+                page_size=min(MAX_PAGE_SIZE, max(100, 2 * len(items))),
+                order_by="createdAt",
+                order_direction="DESC",
+            )
+        except ContactGroupsError as exc:
+            # the groups were created; failing now would only invite a duplicate create
+            _log.warning("messageflow: created groups could not be looked up (%s)", exc)
+            return ()
+        found: list[Group] = []
+        taken: set[str] = set()
+        for item in items:
+            for group in page.items:
+                if group.id in taken:
+                    continue
+                if item.external_id is not None and group.external_id is not None:
+                    match = group.external_id == item.external_id
+                else:
+                    match = group.name == item.name
+                if match:
+                    found.append(group)
+                    taken.add(group.id)
+                    break
+        return tuple(found)
 
     async def update(
         self,

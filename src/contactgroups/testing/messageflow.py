@@ -178,6 +178,9 @@ class MessageFlowFake(FakeServer):
             0 or less sends an ``Expires`` already past.
         all_failed_status: the status of a bulk call in which every item failed: 207 (with empty
             ``data``) or an error status such as 400 (errors only).
+        write_data: whether a write that fully succeeds (200) lists the processed items in
+            ``data``. The captured vendor page shows these answers with ``meta`` only, so the
+            default is False; a 207 always carries ``data`` and ``errors`` together.
     """
 
     prefix = "/v2.1"
@@ -192,6 +195,7 @@ class MessageFlowFake(FakeServer):
         retry_after: float = 1.0,
         expires_in: float | None = 60.0,
         all_failed_status: int = 207,
+        write_data: bool = False,
         record: bool = True,
     ) -> None:
         super().__init__(faults=faults, record=record)
@@ -201,6 +205,7 @@ class MessageFlowFake(FakeServer):
         self.retry_after = retry_after
         self.expires_in = expires_in
         self.all_failed_status = all_failed_status
+        self.write_data = write_data
         self.groups: dict[str, _Group] = {}
         # contact id -> (externalId, email, phoneNumber), or None for seeded values derived
         # from the id (keeps a million seeded contacts small)
@@ -312,7 +317,9 @@ class MessageFlowFake(FakeServer):
 
     def _bulk(self, data: list[Any], errors: list[dict[str, Any]]) -> web.Response:
         if not errors:
-            return self._ok(data)
+            if self.write_data:
+                return self._ok(data)
+            return json_response({"meta": self._meta(200, len(data), 0)})  # as the seed shows
         status = 207 if data else self.all_failed_status
         body: dict[str, Any] = {"meta": self._meta(status, len(data), len(errors))}
         if status == 207:
