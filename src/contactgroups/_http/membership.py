@@ -14,14 +14,15 @@ Rules for an adapter:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+import anyio
 import attrs
 
 from ..errors import ContactGroupsError
 
-__all__ = ["BatchResult", "HasMembership", "MembershipAdapter"]
+__all__ = ["BatchResult", "GroupsSeen", "HasMembership", "MembershipAdapter"]
 
 
 @attrs.frozen
@@ -70,3 +71,24 @@ class HasMembership(Protocol):
 
     @property
     def membership(self) -> MembershipAdapter: ...
+
+
+class GroupsSeen:
+    """Tells "not a member" from "no such group" where a vendor answers both with 404.
+
+    ``confirm(group_id)`` fetches the group once (``fetch`` raises ``NotFoundError`` when it is
+    gone) and remembers it, so a remove of many non-members costs one extra call per group.
+    """
+
+    def __init__(self, fetch: Callable[[str], Awaitable[object]]) -> None:
+        self._fetch = fetch
+        self._known: set[str] = set()
+        self._locks: dict[str, anyio.Lock] = {}
+
+    async def confirm(self, group_id: str) -> None:
+        if group_id in self._known:
+            return
+        async with self._locks.setdefault(group_id, anyio.Lock()):  # one look-up at a time
+            if group_id not in self._known:
+                await self._fetch(group_id)
+                self._known.add(group_id)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 from .._http import BatchResult, id_list
+from .._http.membership import GroupsSeen
 from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError, ValidationError
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class MessageBirdMembership:
         members_page_size: int = 20,
     ) -> None:
         self._client = client
+        self._groups_seen = GroupsSeen(client.groups.get)
         self._max_add = _positive(max_add_per_call, "max_add_per_call", _MAX_ADD)
         self._concurrency = _positive(concurrency, "concurrency")
         self._members_page_size = _positive(members_page_size, "members_page_size")
@@ -97,6 +99,8 @@ class MessageBirdMembership:
         try:
             await self._client.groups.remove_contact(group_id, contact_id)
         except NotFoundError:
+            # the same 404 (code 20) for "not a member" and "no such group": tell them apart
+            await self._groups_seen.confirm(group_id)
             return BatchResult.all_already([contact_id])
         return BatchResult.all_done([contact_id])
 

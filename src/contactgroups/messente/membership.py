@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 from .._http import BatchResult, require_e164
+from .._http.membership import GroupsSeen
 from ..errors import (
     ConflictError,
     InvalidRequestError,
@@ -55,6 +56,7 @@ class MessenteMembership:
                 provider=PROVIDER,
             )
         self._client = client
+        self._groups_seen = GroupsSeen(client.groups.get)
         self._create_missing = bool(create_missing_contacts)
         self._concurrency = default_concurrency
 
@@ -108,6 +110,8 @@ class MessenteMembership:
         try:
             await self._client.groups.remove_contact(group_id, phone)
         except NotFoundError:
+            # the same 404 for "not in the group" and "no such group": tell them apart
+            await self._groups_seen.confirm(group_id)
             return BatchResult.all_already([phone])
         except (InvalidRequestError, ValidationError) as exc:
             return BatchResult(failed={phone: exc})
