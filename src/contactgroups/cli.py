@@ -242,20 +242,24 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
     from .testing.pytest_plugin import start_fake
 
     latency = max(0.0, args.latency)
-    faults = (
-        Faults(
+
+    def faults(index: int) -> Faults:  # one RNG per fake, so --seed replays the same faults
+        if not args.faults:
+            return Faults(latency=latency)
+        return Faults(
             server_error=0.05,
             rate_limit=0.03,
             retry_after=0.05,
             drop=0.01,
-            seed=args.seed,
+            seed=args.seed + index,
             latency=latency,
         )
-        if args.faults
-        else Faults(latency=latency)
-    )
+
     retry = RetryPolicy(max_attempts=5, backoff_base=0.02, backoff_max=0.5)
-    fakes = {name: start_fake(f"{name}_fake", faults=faults) for name in PROVIDERS}
+    fakes = {
+        name: start_fake(f"{name}_fake", faults=faults(index))
+        for index, name in enumerate(PROVIDERS)
+    }
     for fake in fakes.values():
         await fake.start()
     clients: dict[str, Any] = {}

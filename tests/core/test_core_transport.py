@@ -567,6 +567,17 @@ async def test_202_stops_at_expires(server: ScriptedServer) -> None:
     assert 1 <= len(server.seen) <= 4
 
 
+async def test_202_with_an_invalid_expires_counts_as_expired(server: ScriptedServer) -> None:
+    server.answer(Answer(202, {"data": []}, {"Retry-After": "0.05", "Expires": "0"}))
+    transport = make(server)
+    try:
+        with pytest.raises(errors.TimeoutError, match="Expires"):
+            await transport.request("GET", ("count",), idempotent=True, long_running=True)
+    finally:
+        await transport.aclose()
+    assert len(server.seen) == 1
+
+
 async def test_202_stops_at_the_call_timeout(server: ScriptedServer) -> None:
     server.answer(Answer(202, {"data": []}, {"Retry-After": "0.2"}))
     transport = make(server)

@@ -22,6 +22,7 @@ from contactgroups._http import (
     chunked,
     id_list,
     make_converter,
+    parse_date,
     parse_retry_after,
     redact_headers,
     redact_phones,
@@ -118,6 +119,17 @@ def test_wrong_shapes_become_malformed_response_error(bad: object) -> None:
     assert info.value.body == "{...}"
     assert info.value.request_id == "r1"
     assert "Thing" in info.value.message
+
+
+@pytest.mark.parametrize("raw", ["2024-03-05garbage", "2024-13-01", "yesterday", 20240305])
+def test_bad_dates_are_refused(raw: object) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        parse_date(raw)
+
+
+def test_dates_and_the_date_of_a_date_time() -> None:
+    assert parse_date("2020-08-31") == dt.date(2020, 8, 31)
+    assert parse_date("2020-08-31T10:00:00Z") == dt.date(2020, 8, 31)
 
 
 def test_to_camel() -> None:

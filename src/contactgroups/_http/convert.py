@@ -52,9 +52,12 @@ def parse_datetime(value: object) -> dt.datetime:
 
 
 def parse_date(value: object) -> dt.date:
-    """A ``YYYY-MM-DD`` date."""
+    """A ``YYYY-MM-DD`` date (the date part of a date-time is accepted too)."""
     if isinstance(value, str):
-        return dt.date.fromisoformat(value.strip()[:10])
+        text = value.strip()
+        if len(text) > 10:
+            return parse_datetime(text).date()
+        return dt.date.fromisoformat(text)
     raise TypeError(f"expected a date, got {type(value).__name__}")
 
 

@@ -443,7 +443,10 @@ class Transport:
         policy = self.retry or DEFAULT_RETRY
         delay = parse_retry_after(response.headers)
         delay = 1.0 if delay is None else min(delay, policy.retry_after_max)
-        expires = parse_http_date(response.headers.get("Expires"))
+        expires_header = response.headers.get("Expires")
+        expires = parse_http_date(expires_header)
+        if expires_header is not None and expires is None:
+            expires = 0.0  # RFC 9111: an invalid Expires (such as "0") is a time in the past
         if expires is not None and time.time() + delay >= expires:
             raise TimeoutError(
                 f"{self.provider} did not finish the long-running action before its Expires time",
