@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
+from ..messengeo.models import CONTACT_PROPERTIES
 from ._server import FakeServer, Faults, json_response
 
 if TYPE_CHECKING:
@@ -51,32 +52,9 @@ _LIST_ALL = (
 )
 # The contacts DEFAULT set is not documented; this is the fake's choice.
 _CONTACT_DEFAULT = ("id", "email", "mobile", "phone", "civility", "firstName", "lastName")
-_CONTACT_FIELDS = (
-    "email",
-    "phone",
-    "mobile",
-    "fax",
-    "facebookId",
-    "twitterId",
-    "civility",
-    "firstName",
-    "lastName",
-    "company",
-    "reference",
-    "birthDate",
-    "address1",
-    "address2",
-    "zipcode",
-    "city",
-    "state",
-    "country",
-    "longitude",
-    "latitude",
-    *(f"field{n:02d}" for n in range(1, 16)),
-    "smsOptout",
-    "emailOptout",
-    "voiceOptout",
-    "voicemailOptout",
+# every documented property but the ones the vendor sets itself
+_CONTACT_FIELDS = tuple(
+    p for p in CONTACT_PROPERTIES if p not in ("id", "listIds", "dateCreated", "dateUpdated")
 )
 _CONTACT_ALL = ("id", "listIds", "dateCreated", "dateUpdated", *_CONTACT_FIELDS)
 # Column order of a CSV import without a header line, as the vendor documents it.
