@@ -90,6 +90,11 @@ def test_camel_case_names_and_explicit_wire_names() -> None:
             dt.datetime(2016, 4, 29, 9, 42, 26, tzinfo=dt.timezone(dt.timedelta(hours=2))),
         ),
         ("2025-01-14 09:30:12", dt.datetime(2025, 1, 14, 9, 30, 12)),
+        ("2019-04-22T11:46:23.7Z", dt.datetime(2019, 4, 22, 11, 46, 23, 700000, dt.timezone.utc)),
+        (
+            "2019-04-22T11:46:23.1234567+00:00",
+            dt.datetime(2019, 4, 22, 11, 46, 23, 123456, dt.timezone.utc),
+        ),
         (1, dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc)),
         ("1700000000", dt.datetime.fromtimestamp(1700000000, dt.timezone.utc)),
     ],

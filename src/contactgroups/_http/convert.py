@@ -28,6 +28,7 @@ T = TypeVar("T")
 WIRE = "wire"
 
 _CAMEL_RE = re.compile(r"_([a-z0-9])")
+_FRACTION_RE = re.compile(r"\.(\d+)(?=[+-]\d\d:?\d\d$|$)")
 
 
 def to_camel(name: str) -> str:
@@ -47,6 +48,8 @@ def parse_datetime(value: object) -> dt.datetime:
             return dt.datetime.fromtimestamp(int(text), tz=dt.timezone.utc)
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
+        # any number of fraction digits, as vendors send them (Python 3.10 takes only 3 or 6)
+        text = _FRACTION_RE.sub(lambda m: "." + (m.group(1) + "000000")[:6], text)
         return dt.datetime.fromisoformat(text)
     raise TypeError(f"expected a date-time, got {type(value).__name__}")
 
