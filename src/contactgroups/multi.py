@@ -325,8 +325,8 @@ class BulkJob:
         try:
             with anyio.move_on_after(math.inf if self.deadline is None else self.deadline) as scope:
                 async with anyio.create_task_group() as group:
-                    for provider, states in self._by_provider().items():
-                        group.start_soon(self._run_provider, provider, states)
+                    for states in self._by_client():
+                        group.start_soon(self._run_provider, states[0].target.provider, states)
             self.report.deadline_passed = scope.cancelled_caught
         except BaseException:
             self.report.cancelled = True
@@ -337,11 +337,13 @@ class BulkJob:
             self._summarise()
         return self.report
 
-    def _by_provider(self) -> dict[str, list[_TargetState]]:
-        grouped: dict[str, list[_TargetState]] = {}
+    def _by_client(self) -> list[list[_TargetState]]:
+        """Targets grouped by membership adapter: each client (vendor account) gets its own
+        concurrency and rate; the report still sums them per provider."""
+        grouped: dict[int, list[_TargetState]] = {}
         for state in self.report._states:
-            grouped.setdefault(state.target.provider, []).append(state)
-        return grouped
+            grouped.setdefault(id(state.target.adapter), []).append(state)
+        return list(grouped.values())
 
     async def _run_provider(self, provider: str, states: list[_TargetState]) -> None:
         summary = self.report.providers[provider]
@@ -363,7 +365,7 @@ class BulkJob:
                     await self._verify(states)
                 self._progress(provider)  # the read-back may have settled some ids
         finally:
-            summary.seconds = time.monotonic() - started
+            summary.seconds = max(summary.seconds, time.monotonic() - started)
 
     @staticmethod
     def _round_pause(work: list[tuple[_TargetState, list[str]]]) -> float:

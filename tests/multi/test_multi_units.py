@@ -350,3 +350,27 @@ async def test_progress_reports_what_the_read_back_settled() -> None:
     assert report.ok
     assert seen[-1].failed == 0
     assert seen[-1].done == seen[-1].total == 2
+
+
+async def test_two_accounts_of_one_vendor_each_get_their_own_concurrency() -> None:
+    together = {"now": 0, "max": 0}
+
+    class Counted(MemoryAdapter):
+        async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+            together["now"] += 1
+            together["max"] = max(together["max"], together["now"])
+            try:
+                return await super().add(group_id, ids)
+            finally:
+                together["now"] -= 1
+
+    first, second = Counted(max_add=1, delay=0.02), Counted(max_add=1, delay=0.02)
+    ids = [str(i) for i in range(12)]
+    report = await multi.add(
+        [Target(MemoryClient(first), "g", ids), Target(MemoryClient(second), "g", ids)],
+        concurrency=2,
+    )
+    assert report.ok
+    assert report.providers["mem"].requested == 24  # one summary per provider name
+    assert first.max_in_call == second.max_in_call == 2
+    assert together["max"] == 4  # each account ran its own 2 calls at once, side by side
