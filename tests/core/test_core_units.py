@@ -26,6 +26,7 @@ from contactgroups._http import (
     parse_retry_after,
     redact_headers,
     redact_phones,
+    require_count,
     require_e164,
     scrub,
     to_camel,
@@ -302,6 +303,22 @@ def test_e164_accepts(good: str) -> None:
 def test_e164_rejects(bad: object) -> None:
     with pytest.raises(errors.InvalidRequestError, match=r"E\.164"):
         require_e164(bad)
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "words"),
+    [
+        (0, {}, "positive integer"),
+        (True, {}, "positive integer"),
+        ("5", {}, "positive integer"),
+        (-1, {"minimum": 0}, "non-negative integer"),
+        (51, {"maximum": 50}, "from 1 to 50"),
+    ],
+)
+def test_require_count_names_the_range(value: object, kwargs: dict[str, int], words: str) -> None:
+    with pytest.raises(errors.InvalidRequestError, match=words):
+        require_count(value, what="chunk_size", **kwargs)  # type: ignore[arg-type]
+    assert require_count(50, what="chunk_size", maximum=50) == 50
 
 
 def test_unique_and_chunked() -> None:

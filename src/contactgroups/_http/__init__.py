@@ -18,7 +18,15 @@ from .transport import (
     Transport,
     path_segment,
 )
-from .validate import chunked, id_list, require_credential, require_e164, require_text, unique
+from .validate import (
+    chunked,
+    id_list,
+    require_count,
+    require_credential,
+    require_e164,
+    require_text,
+    unique,
+)
 
 __all__ = [
     "DEFAULT_RETRY",
@@ -55,6 +63,7 @@ __all__ = [
     "path_segment",
     "redact_headers",
     "redact_phones",
+    "require_count",
     "require_credential",
     "require_e164",
     "require_text",

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ..errors import InvalidRequestError
+from .validate import require_count
 
 __all__ = ["Page", "Pager"]
 
@@ -67,25 +68,15 @@ class Pager(Generic[T]):
         offset: int = 0,
         provider: str | None = None,
     ) -> None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise InvalidRequestError(
-                f"page_size must be a positive integer, not {page_size!r}", provider=provider
-            )
+        require_count(page_size, what="page_size", provider=provider)
         if max_page_size is not None and page_size > max_page_size:
             raise InvalidRequestError(
                 f"page_size {page_size} is over the vendor's limit of {max_page_size} per page",
                 provider=provider,
             )
-        if max_items is not None and (
-            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
-        ):
-            raise InvalidRequestError(
-                f"max_items must be a non-negative integer, not {max_items!r}", provider=provider
-            )
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise InvalidRequestError(
-                f"offset must be a non-negative integer, not {offset!r}", provider=provider
-            )
+        if max_items is not None:
+            require_count(max_items, what="max_items", minimum=0, provider=provider)
+        require_count(offset, what="offset", minimum=0, provider=provider)
         self._fetch = fetch
         self.page_size = page_size
         self.max_items = max_items

@@ -9,7 +9,15 @@ from typing import Any, TypeVar, overload
 from ..errors import InvalidRequestError
 from .transport import path_segment
 
-__all__ = ["chunked", "id_list", "require_credential", "require_e164", "require_text", "unique"]
+__all__ = [
+    "chunked",
+    "id_list",
+    "require_count",
+    "require_credential",
+    "require_e164",
+    "require_text",
+    "unique",
+]
 
 T = TypeVar("T")
 
@@ -24,6 +32,33 @@ def require_e164(phone: object, *, provider: str | None = None) -> str:
             f"phone number must be E.164, like +37251000000 (got {shown!r})", provider=provider
         )
     return phone
+
+
+def require_count(
+    value: object,
+    *,
+    what: str,
+    minimum: int = 1,
+    maximum: int | None = None,
+    provider: str | None = None,
+) -> int:
+    """An integer setting (page size, ids per call, concurrency) within ``minimum..maximum``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        if maximum is not None:
+            wanted = f"an integer from {minimum} to {maximum}"
+        elif minimum == 1:
+            wanted = "a positive integer"
+        elif minimum == 0:
+            wanted = "a non-negative integer"
+        else:
+            wanted = f"an integer of at least {minimum}"
+        raise InvalidRequestError(f"{what} must be {wanted}, not {value!r}", provider=provider)
+    return value
 
 
 def require_credential(value: object, *, what: str, provider: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from .._http import BatchResult, id_list
+from .._http import BatchResult, id_list, require_count
 from .._http.membership import GroupsSeen
-from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError, ValidationError
+from ..errors import ContactGroupsError, NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from .client import Client
@@ -16,17 +16,6 @@ __all__ = ["MessageBirdMembership"]
 
 PROVIDER = "messagebird"
 _MAX_ADD = 50
-
-
-def _positive(value: object, what: str, ceiling: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidRequestError(f"{what} must be a positive integer", provider=PROVIDER)
-    if ceiling is not None and value > ceiling:
-        raise InvalidRequestError(
-            f"{what} {value} is over MessageBird's limit of {ceiling} ids per add",
-            provider=PROVIDER,
-        )
-    return value
 
 
 class MessageBirdMembership:
@@ -49,9 +38,13 @@ class MessageBirdMembership:
     ) -> None:
         self._client = client
         self._groups_seen = GroupsSeen(client.groups.get)
-        self._max_add = _positive(max_add_per_call, "max_add_per_call", _MAX_ADD)
-        self._concurrency = _positive(concurrency, "concurrency")
-        self._members_page_size = _positive(members_page_size, "members_page_size")
+        self._max_add = require_count(
+            max_add_per_call, what="max_add_per_call", maximum=_MAX_ADD, provider=PROVIDER
+        )
+        self._concurrency = require_count(concurrency, what="concurrency", provider=PROVIDER)
+        self._members_page_size = require_count(
+            members_page_size, what="members_page_size", provider=PROVIDER
+        )
 
     @property
     def provider(self) -> str:

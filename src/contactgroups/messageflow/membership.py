@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
-from .._http import BatchResult
+from .._http import BatchResult, require_count
 from ..errors import ContactGroupsError, InvalidRequestError, OutcomeUnknownError
 from .models import BulkResult, ItemError
 
@@ -21,18 +21,11 @@ __all__ = ["DEFAULT_CONCURRENCY", "MAX_IDS_PER_CALL", "MessageFlowMembership"]
 
 #: Ids per add/remove call. The vendor documents no limit; 1000 matches its page-size ceiling
 #: and keeps one body small (a guess, not a vendor rule).
+PROVIDER = "messageflow"
 MAX_IDS_PER_CALL = 1000
 DEFAULT_CONCURRENCY = 4
 
 _Call = Callable[[str, Sequence[int]], Awaitable[BulkResult[str]]]
-
-
-def _bounded(value: object, what: str, upper: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= upper:
-        raise InvalidRequestError(
-            f"{what} must be an integer from 1 to {upper}, not {value!r}", provider="messageflow"
-        )
-    return value
 
 
 def _key(value: str | None) -> str | None:
@@ -55,9 +48,18 @@ class MessageFlowMembership:
         default_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._groups = groups
-        self._max_add = _bounded(max_add_per_call, "max_add_per_call", MAX_IDS_PER_CALL)
-        self._max_remove = _bounded(max_remove_per_call, "max_remove_per_call", MAX_IDS_PER_CALL)
-        self._concurrency = _bounded(default_concurrency, "default_concurrency", 1000)
+        self._max_add = require_count(
+            max_add_per_call, what="max_add_per_call", maximum=MAX_IDS_PER_CALL, provider=PROVIDER
+        )
+        self._max_remove = require_count(
+            max_remove_per_call,
+            what="max_remove_per_call",
+            maximum=MAX_IDS_PER_CALL,
+            provider=PROVIDER,
+        )
+        self._concurrency = require_count(
+            default_concurrency, what="default_concurrency", provider=PROVIDER
+        )
 
     @property
     def provider(self) -> str:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 from .._http.membership import BatchResult
-from .._http.validate import chunked
+from .._http.validate import chunked, require_count
 from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError, ValidationError
 
 if TYPE_CHECKING:
@@ -37,15 +37,6 @@ LOOKUP_SIZE = 200
 _log = logging.getLogger("contactgroups.messengeo")
 
 
-def _check_size(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CHUNK_SIZE:
-        raise InvalidRequestError(
-            f"{what} must be an integer from 1 to {MAX_CHUNK_SIZE}, not {value!r}",
-            provider="messengeo",
-        )
-    return value
-
-
 class MessengeoMembership:
     """``MembershipAdapter`` over ``client.lists``: group ids are list ids, ids are contact ids."""
 
@@ -60,16 +51,16 @@ class MessengeoMembership:
     ) -> None:
         self._lists = lists
         self._contacts = contacts
-        self._add_size = _check_size(chunk_size, "chunk_size")
-        self._remove_size = _check_size(
-            chunk_size if remove_chunk_size is None else remove_chunk_size, "remove_chunk_size"
+        self._add_size = require_count(
+            chunk_size, what="chunk_size", maximum=MAX_CHUNK_SIZE, provider="messengeo"
         )
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise InvalidRequestError(
-                f"concurrency must be a positive integer, not {concurrency!r}",
-                provider="messengeo",
-            )
-        self._concurrency = concurrency
+        self._remove_size = require_count(
+            chunk_size if remove_chunk_size is None else remove_chunk_size,
+            what="remove_chunk_size",
+            maximum=MAX_CHUNK_SIZE,
+            provider="messengeo",
+        )
+        self._concurrency = require_count(concurrency, what="concurrency", provider="messengeo")
 
     @property
     def provider(self) -> str:

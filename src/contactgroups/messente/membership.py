@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from .._http import BatchResult, require_e164
+from .._http import BatchResult, require_count, require_e164
 from .._http.membership import GroupsSeen
 from ..errors import (
     ConflictError,
@@ -46,15 +46,9 @@ class MessenteMembership:
         create_missing_contacts: bool = True,
         default_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
-        if (
-            isinstance(default_concurrency, bool)
-            or not isinstance(default_concurrency, int)
-            or default_concurrency < 1
-        ):
-            raise InvalidRequestError(
-                f"default_concurrency must be a positive integer, not {default_concurrency!r}",
-                provider=PROVIDER,
-            )
+        default_concurrency = require_count(
+            default_concurrency, what="default_concurrency", provider=PROVIDER
+        )
         self._client = client
         self._groups_seen = GroupsSeen(client.groups.get)
         self._create_missing = bool(create_missing_contacts)
