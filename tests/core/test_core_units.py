@@ -21,6 +21,7 @@ from contactgroups._http import (
     RetryPolicy,
     chunked,
     id_list,
+    lenient_int,
     make_converter,
     parse_date,
     parse_retry_after,
@@ -136,6 +137,20 @@ def test_bad_dates_are_refused(raw: object) -> None:
 def test_dates_and_the_date_of_a_date_time() -> None:
     assert parse_date("2020-08-31") == dt.date(2020, 8, 31)
     assert parse_date("2020-08-31T10:00:00Z") == dt.date(2020, 8, 31)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [(b'{"a": 1}', {"a": 1}), (b"[1]", None), (b"<html>", None), (b"", None), (b'{"a"', None)],
+)
+def test_json_object_never_raises(body: bytes, expected: object) -> None:
+    assert Response(status=500, headers={}, body=body, provider="p").json_object() == expected
+
+
+def test_lenient_int() -> None:
+    assert [lenient_int(v) for v in (7, "20", " 3 ", True, "E-0-004", None, 1.5)] == [
+        7, 20, 3, None, None, None, None,
+    ]  # fmt: skip
 
 
 def test_to_camel() -> None:

@@ -2,7 +2,7 @@
 
 from .auth import NO_AUTH, Auth, BasicAuth, HeaderAuth
 from .client import BaseClient
-from .convert import WIRE, make_converter, parse_date, parse_datetime, to_camel
+from .convert import WIRE, lenient_int, make_converter, parse_date, parse_datetime, to_camel
 from .membership import BatchResult, HasMembership, MembershipAdapter
 from .pager import Page, Pager
 from .redact import REDACTED, redact_headers, redact_phones, scrub
@@ -55,6 +55,7 @@ __all__ = [
     "collect_stats",
     "current_stats",
     "id_list",
+    "lenient_int",
     "make_converter",
     "parse_date",
     "parse_datetime",

@@ -20,7 +20,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-__all__ = ["WIRE", "make_converter", "parse_date", "parse_datetime", "to_camel"]
+__all__ = ["WIRE", "lenient_int", "make_converter", "parse_date", "parse_datetime", "to_camel"]
 
 T = TypeVar("T")
 
@@ -62,6 +62,18 @@ def parse_date(value: object) -> dt.date:
             return parse_datetime(text).date()
         return dt.date.fromisoformat(text)
     raise TypeError(f"expected a date, got {type(value).__name__}")
+
+
+def lenient_int(value: object) -> int | None:
+    """An integer that may arrive as digits in a string (vendor error codes, statuses); None
+    for anything else. For error bodies, which must be read without raising."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 def _structure_str(value: object, _: type) -> str:

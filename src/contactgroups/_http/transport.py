@@ -127,6 +127,17 @@ class Response:
                 body=self._body_for_error(),
             ) from None
 
+    def json_object(self) -> Mapping[str, Any] | None:
+        """The body as a JSON object, or None for anything else (for reading error bodies,
+        which may be HTML from a proxy): never raises."""
+        if not self.body.strip():
+            return None
+        try:
+            data = json.loads(self.body)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
     def malformed(self, why: str) -> MalformedResponseError:
         """The error for an answer that does not have the documented shape."""
         return MalformedResponseError(

@@ -12,8 +12,8 @@ from typing import Any, Final
 
 import cattrs
 
-from .._http import ErrorInfo, Response
-from ..errors import APIError, MalformedResponseError
+from .._http import ErrorInfo, Response, lenient_int
+from ..errors import APIError
 from .models import ErrorDetail, converter
 
 __all__ = [
@@ -60,20 +60,10 @@ CODES: Final[Mapping[int, str]] = {
 }
 
 
-def _code(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
 def _describe(error: Mapping[str, Any]) -> str | None:
     description = error.get("description")
     if not isinstance(description, str) or not description.strip():
-        code = _code(error.get("code"))
+        code = lenient_int(error.get("code"))
         description = CODES.get(code) if code is not None else None
     if description is None:
         return None
@@ -86,11 +76,8 @@ def _describe(error: Mapping[str, Any]) -> str | None:
 def parse_error(response: Response) -> ErrorInfo:
     """Read MessageBird's error body; anything else (HTML from a proxy) gives a generic message."""
     fallback = ErrorInfo(message=f"HTTP {response.status} without a MessageBird error body")
-    try:
-        data = response.json()
-    except MalformedResponseError:
-        return fallback
-    if not isinstance(data, Mapping):
+    data = response.json_object()
+    if data is None:
         return fallback
     raw = data.get("errors")
     if not isinstance(raw, list):
@@ -101,7 +88,7 @@ def parse_error(response: Response) -> ErrorInfo:
     messages = [m for m in (_describe(e) for e in errors) if m]
     return ErrorInfo(
         message="; ".join(messages) or fallback.message,
-        code=_code(errors[0].get("code")),
+        code=lenient_int(errors[0].get("code")),
         errors=errors,
     )
 

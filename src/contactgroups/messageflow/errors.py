@@ -7,7 +7,6 @@ request id the vendor asks for in support requests.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,13 +55,6 @@ CODES: Mapping[str, tuple[str, bool]] = {
 }
 
 
-def _body(response: Response) -> Any:
-    try:
-        return json.loads(response.body)
-    except ValueError:
-        return None
-
-
 def request_id_of(body: Any) -> str | None:
     """``meta.uniqId`` of a decoded envelope, if it has one."""
     if not isinstance(body, dict):
@@ -82,9 +74,9 @@ def _text(value: object) -> str:
 
 def parse_error(response: Response) -> ErrorInfo:
     """The vendor's first error (title, message, code) and ``meta.uniqId``; never raises."""
-    body = _body(response)
+    body = response.json_object()
     fallback = f"HTTP {response.status}"
-    if not isinstance(body, dict):
+    if body is None:
         snippet = response.text()[:200].strip()
         return ErrorInfo(message=snippet or fallback)
     raw_errors = body.get("errors")

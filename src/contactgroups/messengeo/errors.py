@@ -11,10 +11,10 @@ token), 417 (an invalid e-mail on contact create), 500.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from .._http.convert import lenient_int
 from .._http.transport import ErrorInfo, Response
 from ..errors import AuthenticationError, ValidationError, error_class_for_status
 
@@ -29,30 +29,12 @@ STATUS_MEANINGS: Mapping[int, str] = {
 }
 
 
-def _json_object(response: Response) -> Mapping[str, Any] | None:
-    try:
-        data = json.loads(response.body) if response.body.strip() else None
-    except ValueError:
-        return None
-    return data if isinstance(data, Mapping) else None
-
-
-def _int_status(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
 def body_status(response: Response) -> int | None:
     """The ``status`` a JSON error body carries, if any."""
     if b'"status"' not in response.body:
         return None
-    data = _json_object(response)
-    return None if data is None else _int_status(data.get("status"))
+    data = response.json_object()
+    return None if data is None else lenient_int(data.get("status"))
 
 
 def is_error(response: Response) -> bool:
@@ -71,7 +53,7 @@ def _text(value: object) -> str | None:
 
 def parse_error(response: Response) -> ErrorInfo:
     """``message`` first, then ``messages[].details``, ``details``, ``error_description``."""
-    data = _json_object(response)
+    data = response.json_object()
     if data is None:
         text = response.text().strip()
         return ErrorInfo(message=text[:200] if text else f"HTTP {response.status}")
@@ -104,7 +86,7 @@ def parse_error(response: Response) -> ErrorInfo:
     elif not message:
         message = "; ".join(details) or description or oauth_code or f"HTTP {response.status}"
 
-    status = _int_status(data.get("status"))
+    status = lenient_int(data.get("status"))
     error_class = None
     code: str | int | None = oauth_code
     if response.status < 400 and status is not None and status >= 400:
@@ -119,7 +101,7 @@ def parse_error(response: Response) -> ErrorInfo:
 def parse_oauth_error(response: Response) -> ErrorInfo:
     """A token endpoint error: 400/401 (bad ``client_id``/``client_secret``) is an auth failure."""
     info = parse_error(response)
-    data = _json_object(response)
+    data = response.json_object()
     if data is not None and _text(data.get("error_description")) and _text(data.get("error")):
         message = f"token request refused: {_text(data.get('error_description'))}"
     else:

@@ -52,11 +52,8 @@ def code_for_status(status: int) -> str:
 def parse_error(response: Response) -> ErrorInfo:
     """Read ``{"errors": [...]}``; any other body falls back to a generic message."""
     fallback = ErrorInfo(message=_fallback_message(response))
-    try:
-        data = response.json()
-    except APIError:
-        return fallback
-    if not isinstance(data, dict):
+    data = response.json_object()
+    if data is None:
         return fallback
     raw = data.get("errors")
     if not isinstance(raw, list):
