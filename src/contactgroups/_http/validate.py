@@ -10,6 +10,7 @@ from ..errors import InvalidRequestError
 from .transport import path_segment
 
 __all__ = [
+    "E164_RE",
     "chunked",
     "id_list",
     "require_count",
@@ -21,12 +22,13 @@ __all__ = [
 
 T = TypeVar("T")
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+#: E.164: ``+`` then 7 to 15 digits, no leading zero.
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def require_e164(phone: object, *, provider: str | None = None) -> str:
     """``phone`` if it is E.164 (``+`` then 7 to 15 digits, no leading zero)."""
-    if not isinstance(phone, str) or not _E164.match(phone):
+    if not isinstance(phone, str) or not E164_RE.match(phone):
         shown = phone if isinstance(phone, str) and len(phone) <= 32 else type(phone).__name__
         raise InvalidRequestError(
             f"phone number must be E.164, like +37251000000 (got {shown!r})", provider=provider

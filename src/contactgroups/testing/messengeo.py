@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
-from ..messengeo.models import CONTACT_PROPERTIES
+from ..messengeo.models import CONTACT_PROPERTIES, LIST_DEFAULT_PROPERTIES, LIST_PROPERTIES
 from ._server import FakeServer, Faults, json_response
 
 if TYPE_CHECKING:
@@ -37,19 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MessengeoFake"]
 
-_LIST_DEFAULT = ("id", "name", "description")
-_LIST_ALL = (
-    "id",
-    "name",
-    "description",
-    "stats",
-    "importErrors",
-    "importLines",
-    "importInvalid",
-    "importStatus",
-    "dateUpdated",
-    "dateCreated",
-)
 # The contacts DEFAULT set is not documented; this is the fake's choice.
 _CONTACT_DEFAULT = ("id", "email", "mobile", "phone", "civility", "firstName", "lastName")
 # every documented property but the ones the vendor sets itself
@@ -369,7 +356,7 @@ class MessengeoFake(FakeServer):
             if ids
             else self.lists.values()
         )
-        props = _properties(params.get("properties"), _LIST_DEFAULT, _LIST_ALL)
+        props = _properties(params.get("properties"), LIST_DEFAULT_PROPERTIES, LIST_PROPERTIES)
         items = _sort([self._list_view(row) for row in rows], params.get("sort"))
         page, total = self._page(items, params)
         for item in page:

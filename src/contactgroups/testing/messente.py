@@ -14,32 +14,19 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import re
 import uuid
 from collections.abc import Callable
 from typing import Any, Literal
 
 from aiohttp import web
 
+from .._http.validate import E164_RE
 from ..messente import Client
 from ..messente.errors import TITLES, code_for_status
+from ..messente.models import CONTACT_FIELDS
 from ._server import FakeServer, Faults, Handler, json_response
 
 __all__ = ["MessenteFake"]
-
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-# Contact fields a create or update may carry (the response adds scheduledDeletionDate).
-_FIELDS = (
-    "email",
-    "firstName",
-    "lastName",
-    "company",
-    "title",
-    "custom",
-    "custom2",
-    "custom3",
-    "custom4",
-)
 
 
 class _Problem(Exception):
@@ -85,7 +72,7 @@ class _Contact:
 
     def wire(self) -> dict[str, Any]:
         body: dict[str, Any] = {"phoneNumber": self.phone}
-        for name in _FIELDS:
+        for name in CONTACT_FIELDS:
             body[name] = self.fields.get(name)
         body["scheduledDeletionDate"] = self.deletion.isoformat() if self.deletion else None
         return body
@@ -182,9 +169,9 @@ class MessenteFake(FakeServer):
 
     def seed_contact(self, phone: str, **fields: str | None) -> str:
         """Create one contact directly in state (wire field names: ``firstName=...``)."""
-        if not _E164.match(phone) or phone in self.contacts:
+        if not E164_RE.match(phone) or phone in self.contacts:
             raise ValueError(f"{phone!r} is not a new E.164 phone number")
-        unknown = set(fields) - set(_FIELDS)
+        unknown = set(fields) - set(CONTACT_FIELDS)
         if unknown:
             raise ValueError(f"unknown contact fields: {sorted(unknown)}")
         self._new_contact(phone, dict(fields))
@@ -270,7 +257,7 @@ class MessenteFake(FakeServer):
     @staticmethod
     def _phone(request: web.Request) -> str:
         phone = request.match_info["phone"]
-        if not _E164.match(phone):
+        if not E164_RE.match(phone):
             raise _Problem(400, "Invalid phone number")
         return phone
 
@@ -303,7 +290,7 @@ class MessenteFake(FakeServer):
     def _fields(data: dict[str, Any], *, strict: bool) -> dict[str, str | None]:
         fields: dict[str, str | None] = {}
         for key, value in data.items():
-            if key not in _FIELDS:
+            if key not in CONTACT_FIELDS:
                 if strict:
                     raise _Problem(400, f"Unknown field {key!r}")
                 continue
@@ -386,7 +373,7 @@ class MessenteFake(FakeServer):
     async def _create_contact(self, request: web.Request) -> web.Response:
         data = await self._body(request)
         phone = data.get("phoneNumber")
-        if not isinstance(phone, str) or not _E164.match(phone):
+        if not isinstance(phone, str) or not E164_RE.match(phone):
             raise _Problem(400, "Field 'phoneNumber' must be a phone number in E.164 format")
         if phone in self.contacts:
             raise _Problem(409, f"Contact with phone number {phone} already exists")
