@@ -51,3 +51,24 @@ async def test_a_failed_lookup_does_not_fail_the_create() -> None:
     assert result.ok
     assert result.data == ()
     assert len(posts) == 1  # the create was sent once, never repeated
+
+
+async def test_objects_or_keywords_never_both_and_nothing_sent_on_a_mistake() -> None:
+    import pytest
+
+    from contactgroups import errors
+    from contactgroups.messageflow import GroupUpdate
+
+    async with client() as mf:
+        with aioresponses() as mocked:
+            with pytest.raises(errors.InvalidRequestError, match="not both"):
+                await mf.groups.create(GroupInput(name="a"), name="b")
+            with pytest.raises(errors.InvalidRequestError, match="name="):
+                await mf.groups.create()
+            with pytest.raises(errors.InvalidRequestError, match="must be a string"):
+                await mf.groups.create(name=5)  # type: ignore[arg-type]
+            with pytest.raises(errors.InvalidRequestError, match="not both"):
+                await mf.groups.update(GroupUpdate(id="1", name="a"), group_id="2")
+            with pytest.raises(errors.InvalidRequestError, match="group_id="):
+                await mf.groups.update(name="a")
+            assert mocked.requests == {}

@@ -12,9 +12,9 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import aiohttp
 import cattrs
@@ -173,6 +173,29 @@ def _one_or_many(value: object, kind: type[T], *, what: str) -> list[T]:
     if not result:
         raise InvalidRequestError(f"at least one item is required in {what}", provider=PROVIDER)
     return result
+
+
+def _objects_or_keywords(
+    given: object,
+    kind: type[T],
+    keywords: Mapping[str, object],
+    make: Callable[[], T],
+    *,
+    required: str,
+) -> list[T]:
+    """``kind`` objects (one or a list), or the keyword form of one of them; never both."""
+    if given is None:
+        if keywords[required] is None:
+            raise InvalidRequestError(
+                f"pass {kind.__name__} objects or {required}=...", provider=PROVIDER
+            )
+        return [make()]
+    if any(value is not None for value in keywords.values()):
+        raise InvalidRequestError(
+            f"pass either {kind.__name__} objects or {'=/'.join(keywords)}=, not both",
+            provider=PROVIDER,
+        )
+    return _one_or_many(given, kind, what="groups")
 
 
 # -- reading the envelope ----------------------------------------------------------------------
@@ -370,19 +393,15 @@ class Groups(_Resource):
         The vendor's 200 answer carries no groups (only ``meta``), so the new groups are then
         looked up (``GET /group``, newest first, matched on ``external_id``, else on ``name``):
         give each an ``external_id`` for an exact match."""
-        if groups is None:
-            if name is None:
-                raise InvalidRequestError(
-                    "pass GroupInput objects or name=... to create a group", provider=PROVIDER
-                )
-            items = [GroupInput(name=name, description=description, external_id=external_id)]
-        else:
-            if name is not None or description is not None or external_id is not None:
-                raise InvalidRequestError(
-                    "pass either GroupInput objects or name=/description=/external_id=, not both",
-                    provider=PROVIDER,
-                )
-            items = _one_or_many(groups, GroupInput, what="groups")
+        items = _objects_or_keywords(
+            groups,
+            GroupInput,
+            {"name": name, "description": description, "external_id": external_id},
+            lambda: GroupInput(
+                name=cast(str, name), description=description, external_id=external_id
+            ),
+            required="name",
+        )
         body = []
         for item in items:
             require_text(item.name, what="group name", provider=PROVIDER)
@@ -436,19 +455,13 @@ class Groups(_Resource):
     ) -> BulkResult[Group]:
         """``PUT /group``: rename or re-describe one or many groups in one call
         (``update(GroupUpdate(id, name=...))``, a list, or ``update(group_id=..., name=...)``)."""
-        if groups is None:
-            if group_id is None:
-                raise InvalidRequestError(
-                    "pass GroupUpdate objects or group_id=... to update a group", provider=PROVIDER
-                )
-            items = [GroupUpdate(id=group_id, name=name, description=description)]
-        else:
-            if group_id is not None or name is not None or description is not None:
-                raise InvalidRequestError(
-                    "pass either GroupUpdate objects or group_id=/name=/description=, not both",
-                    provider=PROVIDER,
-                )
-            items = _one_or_many(groups, GroupUpdate, what="groups")
+        items = _objects_or_keywords(
+            groups,
+            GroupUpdate,
+            {"group_id": group_id, "name": name, "description": description},
+            lambda: GroupUpdate(id=cast("str | int", group_id), name=name, description=description),
+            required="group_id",
+        )
         body: list[dict[str, Any]] = []
         for item in items:
             entry: dict[str, Any] = {"id": numeric_id(item.id, what="group id")}
