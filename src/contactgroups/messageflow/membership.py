@@ -25,7 +25,7 @@ PROVIDER = "messageflow"
 MAX_IDS_PER_CALL = 1000
 DEFAULT_CONCURRENCY = 4
 
-_Call = Callable[[str, Sequence[int]], Awaitable[BulkResult[str]]]
+_Call = Callable[[str, Sequence[str]], Awaitable[BulkResult[str]]]
 
 
 def _key(value: str | None) -> str | None:
@@ -114,7 +114,8 @@ class MessageFlowMembership:
         if not by_key:
             return BatchResult(failed=failed)
 
-        result = await call(group_id, [int(k) for k in by_key])
+        # canonical digit strings: written into the JSON array as they are, no int round trip
+        result = await call(group_id, list(by_key))
 
         named: dict[str, ItemError] = {}
         unnamed: list[ItemError] = []
