@@ -49,7 +49,7 @@ from _fakes import (
 )
 
 from contactgroups import multi
-from contactgroups._http.transport import USER_AGENT
+from contactgroups._http import USER_AGENT
 
 TARGET = 1.15
 SHARES = {"messagebird": 0.40, "messente": 0.01, "messageflow": 0.40, "messengeo": 0.19}

@@ -26,7 +26,7 @@ from typing import Any
 import aiohttp
 from _fakes import Fakes, FakeSpec, cpu_seconds, heading, median, report, run
 
-from contactgroups._http.transport import USER_AGENT
+from contactgroups._http import USER_AGENT
 
 TARGET = 1.3
 

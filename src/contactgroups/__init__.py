@@ -4,8 +4,8 @@ Messengeo, async-first, with a bulk layer (``contactgroups.multi``) across all f
 Provider modules are imported on first use: ``from contactgroups import messagebird``.
 """
 
+from ._http import Timeout
 from ._http.retry import RetryPolicy
-from ._http.transport import Timeout
 from ._version import __version__
 from .errors import (
     APIError,

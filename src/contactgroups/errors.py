@@ -13,10 +13,15 @@ ContactGroupsError
 │   ├── MalformedResponseError a 2xx/4xx/5xx answer whose body is not what the vendor documents
 │   └── OutcomeUnknownError    the vendor answered, but not whether this item landed
 └── TransportError             no usable answer: connection refused/reset, DNS, TLS
-    └── TimeoutError           (also a builtins.TimeoutError)
-        ├── ConnectTimeoutError
-        └── ReadTimeoutError
+    ├── TimeoutError           (also a builtins.TimeoutError)
+    │   ├── ConnectTimeoutError
+    │   └── ReadTimeoutError
+    └── InterruptedCallError   a bulk job stopped while the call was in flight
 ```
+
+``maybe_landed`` is decided once, by the layer that saw the call end (the transport for HTTP
+attempts, an adapter for a per-item answer, ``multi`` for an interrupted call); everything else
+only reads it.
 
 Every message is built from the vendor's answer, never from the request, and the transport scrubs
 the client's credentials out of messages and bodies before an error is raised.
@@ -34,6 +39,7 @@ __all__ = [
     "ConflictError",
     "ConnectTimeoutError",
     "ContactGroupsError",
+    "InterruptedCallError",
     "InvalidRequestError",
     "MalformedResponseError",
     "NotFoundError",
@@ -141,7 +147,9 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """5xx: the vendor failed; safe calls were already retried."""
+    """5xx: the vendor failed; safe calls were already retried. It may have applied the call."""
+
+    maybe_landed = True
 
 
 class MalformedResponseError(APIError):
@@ -155,6 +163,8 @@ class OutcomeUnknownError(APIError):
     """The vendor answered the call but did not say whether this item landed (MessageFlow's 207
     with errors that name no item). Repeating an idempotent call, or reading the group, settles it;
     ``multi`` does both."""
+
+    maybe_landed = True
 
 
 class TransportError(ContactGroupsError):
@@ -170,6 +180,8 @@ class TransportError(ContactGroupsError):
         super().__init__(message)
         self.provider = provider
         self.never_sent = never_sent
+        # a request that left may have been applied before the answer was lost
+        self.maybe_landed = not never_sent
 
 
 class TimeoutError(TransportError, builtins.TimeoutError):
@@ -182,6 +194,11 @@ class ConnectTimeoutError(TimeoutError):
 
 class ReadTimeoutError(TimeoutError):
     """The vendor accepted the connection but did not answer within the read timeout."""
+
+
+class InterruptedCallError(TransportError):
+    """A bulk job was cancelled or ran out of time while this call was in flight: it may have
+    landed (``maybe_landed`` is True), so ``multi`` reads it back before calling it failed."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -26,12 +26,12 @@ from typing import Any, Literal
 import anyio
 import attrs
 
-from ._http.membership import BatchResult, HasMembership, MembershipAdapter
 from ._http.stats import CallStats, collect_stats
 from ._http.validate import unique
 from .errors import (
     APIError,
     ContactGroupsError,
+    InterruptedCallError,
     InvalidRequestError,
     OutcomeUnknownError,
     RateLimitError,
@@ -39,6 +39,7 @@ from .errors import (
     TimeoutError,
     TransportError,
 )
+from .membership import BatchResult, HasMembership, MembershipAdapter
 
 __all__ = [
     "BatchResult",
@@ -74,10 +75,6 @@ class Outcome(str, enum.Enum):
     @property
     def ok(self) -> bool:
         return self in (Outcome.ADDED, Outcome.REMOVED, Outcome.ALREADY)
-
-
-class InterruptedCallError(TransportError):
-    """The call was in flight when the job was cancelled or ran out of time: it may have landed."""
 
 
 def _distinct_ids(ids: Iterable[object]) -> tuple[str, ...]:
@@ -247,15 +244,6 @@ def _per_provider(value: Mapping[str, float] | float | None, provider: str) -> f
     if isinstance(value, Mapping):
         return value.get(provider)
     return value
-
-
-def _ambiguous(error: ContactGroupsError) -> bool:
-    """The call may have landed although it failed: check before reporting it failed."""
-    if error.maybe_landed:
-        return True
-    if isinstance(error, TransportError):
-        return not error.never_sent
-    return isinstance(error, (ServerError, OutcomeUnknownError))
 
 
 #: A later round waits out a vendor's ``Retry-After`` up to this; ids asked to wait longer stay
@@ -497,7 +485,7 @@ class BulkJob:
     async def _verify(self, states: list[_TargetState]) -> None:
         """Read the group once for targets with ids whose fate is unknown, and settle them."""
         for state in states:
-            unsure = {i for i, e in state.errors.items() if _ambiguous(e)}
+            unsure = {i for i, e in state.errors.items() if e.maybe_landed}
             if not unsure:
                 continue
             present: set[str] = set()

@@ -649,12 +649,12 @@ async def test_cancellation_propagates_and_transport_stays_usable(server: Script
 # -- siblings and auth hooks ---------------------------------------------------------------------
 
 
-async def test_sibling_shares_the_session_and_scrubs_the_owners_secrets(
+async def test_derived_transport_shares_the_session_and_scrubs_the_owners_secrets(
     server: ScriptedServer,
 ) -> None:
     server.answer(Answer(400, {"message": f"bad client secret {CANARY}"}))
     owner = make(server)
-    token = owner.sibling(base_url=server.url + "/token", auth=HeaderAuth({}, secrets=()),
+    token = owner.derive(base_url=server.url + "/token", auth=HeaderAuth({}, secrets=()),
                           parse_error=parse_error)  # fmt: skip
     try:
         with pytest.raises(errors.ValidationError) as info:

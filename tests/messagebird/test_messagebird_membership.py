@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from contactgroups._http import MembershipAdapter, RetryPolicy
+from contactgroups._http import RetryPolicy
 from contactgroups.errors import NotFoundError, ServerError, ValidationError
+from contactgroups.membership import MembershipAdapter
 from contactgroups.messagebird import MessageBirdMembership
 from contactgroups.testing import Faults
 from contactgroups.testing.messagebird import MessageBirdFake

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from aioresponses import aioresponses
 
-from contactgroups._http import MembershipAdapter
 from contactgroups.errors import InvalidRequestError, NotFoundError, ValidationError
+from contactgroups.membership import MembershipAdapter
 from contactgroups.messageflow import Client, MessageFlowMembership
 from contactgroups.testing.messageflow import MessageFlowFake
 

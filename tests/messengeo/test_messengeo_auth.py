@@ -365,7 +365,7 @@ async def test_token_connection_failure_is_not_retried_per_api_attempt() -> None
 
 async def test_standalone_auth_raises_the_plain_error() -> None:
     """Bound to a plain core Transport, the auth raises ContactGroupsError subclasses as is."""
-    from contactgroups._http.transport import Transport
+    from contactgroups._http import Transport
     from contactgroups.messengeo import ClientCredentials
 
     with aioresponses() as m:

@@ -20,7 +20,7 @@ from contactgroups import (
     ValidationError,
     messengeo,
 )
-from contactgroups._http.transport import Response
+from contactgroups._http import Response
 from contactgroups.messengeo import is_error, parse_error, parse_oauth_error
 from contactgroups.testing import Faults
 from contactgroups.testing.messengeo import MessengeoFake

@@ -6,7 +6,7 @@ import pytest
 from messengeo_support import FAST_RETRY
 
 from contactgroups import InvalidRequestError, NotFoundError, ValidationError
-from contactgroups._http.membership import HasMembership, MembershipAdapter
+from contactgroups.membership import HasMembership, MembershipAdapter
 from contactgroups.messengeo import MessengeoMembership
 from contactgroups.testing.messengeo import MessengeoFake
 

@@ -17,7 +17,7 @@ from contactgroups import (
     ServerError,
     messente,
 )
-from contactgroups._http import BatchResult, HasMembership, MembershipAdapter
+from contactgroups.membership import BatchResult, HasMembership, MembershipAdapter
 from contactgroups.testing import Faults
 from contactgroups.testing.messente import MessenteFake
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactgroups import errors, multi
-from contactgroups._http import BatchResult
+from contactgroups.membership import BatchResult
 from contactgroups.multi import Outcome, Target
 
 

@@ -1,23 +1,24 @@
-"""The shared core, private to the package: every cross-cutting rule lives here once."""
+"""The shared core, private to the package: every cross-cutting rule lives here once.
+
+One concern per module: ``urls`` (base URL, path segments, query), ``body`` (request bodies),
+``timeouts``, ``response`` (reading answers and error bodies), ``send`` (one attempt, aiohttp
+failures mapped), ``retry`` (policy and decision), ``transport`` (a call: attempts, auth refresh,
+long-running waits), ``client`` (the base client, its options and ``with_options``), ``pager``,
+``convert`` (cattrs), ``validate`` (client-side checks), ``redact``, ``stats`` and ``seen``.
+"""
 
 from .auth import NO_AUTH, Auth, BasicAuth, HeaderAuth
-from .client import BaseClient
+from .client import BaseClient, ClientOptions
 from .convert import WIRE, lenient_int, make_converter, parse_date, parse_datetime, to_camel
-from .membership import BatchResult, HasMembership, MembershipAdapter
 from .pager import Page, Pager
 from .redact import REDACTED, redact_headers, redact_phones, scrub
-from .retry import DEFAULT_RETRY, RetryPolicy, parse_http_date, parse_retry_after
+from .response import ErrorCheck, ErrorInfo, ErrorParser, Response, default_error_parser
+from .retry import DEFAULT_RETRY, RetryPolicy, parse_http_date, parse_retry_after, retry_delay
+from .seen import GroupsSeen
 from .stats import CallStats, collect_stats, current_stats
-from .transport import (
-    DEFAULT_TIMEOUT,
-    USER_AGENT,
-    ErrorInfo,
-    Response,
-    Timeout,
-    TimeoutLike,
-    Transport,
-    path_segment,
-)
+from .timeouts import DEFAULT_TIMEOUT, Timeout, TimeoutLike, as_timeout
+from .transport import NOT_GIVEN, USER_AGENT, NotGiven, Transport
+from .urls import Params, check_base_url, is_loopback, path_segment, query_pairs
 from .validate import (
     chunked,
     id_list,
@@ -31,6 +32,7 @@ from .validate import (
 __all__ = [
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
     "NO_AUTH",
     "REDACTED",
     "USER_AGENT",
@@ -38,23 +40,30 @@ __all__ = [
     "Auth",
     "BaseClient",
     "BasicAuth",
-    "BatchResult",
     "CallStats",
+    "ClientOptions",
+    "ErrorCheck",
     "ErrorInfo",
-    "HasMembership",
+    "ErrorParser",
+    "GroupsSeen",
     "HeaderAuth",
-    "MembershipAdapter",
+    "NotGiven",
     "Page",
     "Pager",
+    "Params",
     "Response",
     "RetryPolicy",
     "Timeout",
     "TimeoutLike",
     "Transport",
+    "as_timeout",
+    "check_base_url",
     "chunked",
     "collect_stats",
     "current_stats",
+    "default_error_parser",
     "id_list",
+    "is_loopback",
     "lenient_int",
     "make_converter",
     "parse_date",
@@ -62,12 +71,14 @@ __all__ = [
     "parse_http_date",
     "parse_retry_after",
     "path_segment",
+    "query_pairs",
     "redact_headers",
     "redact_phones",
     "require_count",
     "require_credential",
     "require_e164",
     "require_text",
+    "retry_delay",
     "scrub",
     "to_camel",
     "unique",

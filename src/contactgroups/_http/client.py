@@ -1,27 +1,114 @@
-"""What every provider client shares: the transport it holds, ``async with`` and ``aclose``."""
+"""What every provider client shares: the options it takes, its transport, ``with_options``,
+``async with`` and ``aclose``."""
 
 from __future__ import annotations
 
+import copy
 import types
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Final, TypedDict, TypeVar
 
-from .transport import Transport
+import aiohttp
 
-__all__ = ["BaseClient"]
+from ..errors import InvalidRequestError
+from .auth import Auth
+from .response import ErrorCheck, ErrorParser, default_error_parser
+from .retry import RetryPolicy
+from .timeouts import TimeoutLike
+from .transport import NOT_GIVEN, NotGiven, Transport
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["BaseClient", "ClientOptions"]
 
 _C = TypeVar("_C", bound="BaseClient")
+
+
+class ClientOptions(TypedDict, total=False):
+    """The options every provider client takes, besides its credentials.
+
+    Attributes:
+        base_url: the vendor's API root (tests and the demo point it at a fake).
+        session: an ``aiohttp.ClientSession`` to borrow; it is never closed by the client.
+        timeout: seconds for one call, or a ``Timeout``; None for no limit.
+        retry: a ``RetryPolicy``, or None for no retries.
+        verify_ssl: verify the vendor's TLS certificate (default True).
+        allow_insecure_http: allow plain ``http://`` to a host that is not loopback.
+    """
+
+    base_url: str
+    session: aiohttp.ClientSession | None
+    timeout: TimeoutLike
+    retry: RetryPolicy | None
+    verify_ssl: bool
+    allow_insecure_http: bool
+
+
+_OPTION_NAMES: Final = frozenset(ClientOptions.__annotations__)
 
 
 class BaseClient:
     """A provider client. Use ``async with Client(...) as c:`` or call ``await c.aclose()``.
 
     A client holds one connection pool; make one per vendor account and share it across tasks.
+    A subclass names its ``provider`` and ``default_base_url``, checks its credentials, calls
+    ``super().__init__`` with its auth, and builds its resources in ``_bind``.
     """
 
     provider: ClassVar[str]
+    default_base_url: ClassVar[str]
 
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
+    def __init__(
+        self,
+        auth: Auth,
+        *,
+        parse_error: ErrorParser = default_error_parser,
+        is_error: ErrorCheck | None = None,
+        request_id_header: str | None = None,
+        **options: Unpack[ClientOptions],
+    ) -> None:
+        unknown = sorted(set(options) - _OPTION_NAMES)
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}"
+            )
+        session = options.get("session")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise InvalidRequestError(
+                f"session must be an aiohttp.ClientSession, not {type(session).__name__}"
+            )
+        self._transport = Transport(
+            provider=self.provider,
+            base_url=options.get("base_url", self.default_base_url),
+            auth=auth,
+            session=session,
+            parse_error=parse_error,
+            is_error=is_error,
+            request_id_header=request_id_header,
+            verify_ssl=options.get("verify_ssl", True),
+            allow_insecure_http=options.get("allow_insecure_http", False),
+            **{k: options[k] for k in ("timeout", "retry") if k in options},  # type: ignore[arg-type]
+        )
+        self._bind(self._transport)
+
+    def _bind(self, transport: Transport) -> None:
+        """Build the resources (``groups``, ``contacts``, ``membership``) on ``transport``."""
+        raise NotImplementedError
+
+    def with_options(
+        self: _C,
+        *,
+        timeout: TimeoutLike | NotGiven = NOT_GIVEN,
+        retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
+    ) -> _C:
+        """A view of this client with other limits, sharing its session, credentials and token.
+
+        ``client.with_options(timeout=5).groups.get(id)``: closing the view closes nothing.
+        """
+        view = copy.copy(self)
+        view._transport = self._transport.derive(timeout=timeout, retry=retry)
+        view._bind(view._transport)
+        return view
 
     @property
     def base_url(self) -> str:

@@ -1,4 +1,4 @@
-"""The one retry policy every provider uses."""
+"""The one retry policy every provider uses, and the decision it makes after each attempt."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from collections.abc import Mapping
 
 import attrs
 
-__all__ = ["DEFAULT_RETRY", "RetryPolicy", "parse_retry_after"]
+from ..errors import APIError, ContactGroupsError, TimeoutError, TransportError
+
+__all__ = ["DEFAULT_RETRY", "RetryPolicy", "parse_http_date", "parse_retry_after", "retry_delay"]
 
 
 def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -60,6 +62,38 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
+
+
+def retry_delay(
+    policy: RetryPolicy | None,
+    error: ContactGroupsError,
+    *,
+    attempt: int,
+    idempotent: bool,
+    rng: random.Random | None = None,
+) -> float | None:
+    """Seconds to wait before repeating a call whose attempt number ``attempt`` ended in
+    ``error``, or None when the error is to be raised.
+
+    - ``policy`` None, or the attempts used up: raise.
+    - Nothing was sent (connection refused, DNS): repeat any call, creates too.
+    - A lost answer or a timeout: repeat only an idempotent call (timeouts if the policy says).
+    - A status in ``policy.statuses``: repeat only an idempotent call, after ``Retry-After`` if
+      the vendor sent one (raise if it asks for more than ``retry_after_max``), else a backoff.
+    """
+    if policy is None or attempt >= policy.max_attempts:
+        return None
+    if isinstance(error, TransportError):
+        if error.never_sent:
+            return policy.backoff(attempt, rng)
+        if not idempotent or (isinstance(error, TimeoutError) and not policy.retry_timeouts):
+            return None
+        return policy.backoff(attempt, rng)
+    if isinstance(error, APIError) and idempotent and error.status in policy.statuses:
+        if error.retry_after is None:
+            return policy.backoff(attempt, rng)
+        return None if error.retry_after > policy.retry_after_max else error.retry_after
+    return None
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, overload
 
 from ..errors import InvalidRequestError
-from .transport import path_segment
+from .urls import path_segment
 
 __all__ = [
     "E164_RE",
@@ -42,9 +42,13 @@ def require_count(
     what: str,
     minimum: int = 1,
     maximum: int | None = None,
+    default: int | None = None,
     provider: str | None = None,
 ) -> int:
-    """An integer setting (page size, ids per call, concurrency) within ``minimum..maximum``."""
+    """An integer setting (page size, ids per call, concurrency) within ``minimum..maximum``;
+    None means ``default`` where one is given."""
+    if value is None and default is not None:
+        return default
     if (
         isinstance(value, bool)
         or not isinstance(value, int)

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
-import aiohttp
-
 from .._http import (
-    DEFAULT_RETRY,
-    DEFAULT_TIMEOUT,
     BaseClient,
+    ClientOptions,
     HeaderAuth,
     Page,
     Pager,
     Response,
-    RetryPolicy,
-    TimeoutLike,
     Transport,
     id_list,
     path_segment,
@@ -28,6 +23,9 @@ from ..errors import InvalidRequestError
 from .errors import parse_error
 from .membership import MessageBirdMembership
 from .models import Contact, Group, ListEnvelope, converter
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["DEFAULT_BASE_URL", "MAX_IDS_PER_ADD", "Client", "Contacts", "Groups"]
 
@@ -348,35 +346,30 @@ class Client(BaseClient):
 
     provider: ClassVar[str] = PROVIDER
 
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+
     def __init__(
         self,
         *,
         access_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        session: aiohttp.ClientSession | None = None,
-        timeout: TimeoutLike = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = DEFAULT_RETRY,
-        verify_ssl: bool = True,
-        allow_insecure_http: bool = False,
-        max_add_per_call: int = MAX_IDS_PER_ADD,
+        max_add_per_call: int | None = None,
+        membership_concurrency: int | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         access_key = require_credential(access_key, what="access_key", provider=PROVIDER)
+        self._max_add_per_call = max_add_per_call
+        self._membership_concurrency = membership_concurrency
         auth = HeaderAuth({"Authorization": f"AccessKey {access_key}"}, secrets=(access_key,))
-        transport = Transport(
-            provider=PROVIDER,
-            base_url=base_url,
-            auth=auth,
-            session=session,
-            timeout=timeout,
-            retry=retry,
-            parse_error=parse_error,
-            verify_ssl=verify_ssl,
-            allow_insecure_http=allow_insecure_http,
-        )
-        super().__init__(transport)
+        super().__init__(auth, parse_error=parse_error, **options)
+
+    def _bind(self, transport: Transport) -> None:
         self.groups = Groups(transport)
         self.contacts = Contacts(transport)
-        self._membership = MessageBirdMembership(self, max_add_per_call=max_add_per_call)
+        self._membership = MessageBirdMembership(
+            self,
+            max_add_per_call=self._max_add_per_call,
+            concurrency=self._membership_concurrency,
+        )
 
     @property
     def membership(self) -> MessageBirdMembership:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from .._http import BatchResult, id_list, require_count
-from .._http.membership import GroupsSeen
+from .._http import GroupsSeen, id_list, require_count
 from ..errors import ContactGroupsError, NotFoundError, ValidationError
+from ..membership import BatchResult
 
 if TYPE_CHECKING:
     from .client import Client
@@ -32,16 +32,23 @@ class MessageBirdMembership:
         self,
         client: Client,
         *,
-        max_add_per_call: int = _MAX_ADD,
-        concurrency: int = 16,  # one id per remove, no documented rate limit; 429s honoured
+        max_add_per_call: int | None = None,
+        concurrency: int | None = None,
         members_page_size: int = 20,
     ) -> None:
         self._client = client
         self._groups_seen = GroupsSeen(client.groups.get)
         self._max_add = require_count(
-            max_add_per_call, what="max_add_per_call", maximum=_MAX_ADD, provider=PROVIDER
+            max_add_per_call,
+            what="max_add_per_call",
+            maximum=_MAX_ADD,
+            default=_MAX_ADD,
+            provider=PROVIDER,
         )
-        self._concurrency = require_count(concurrency, what="concurrency", provider=PROVIDER)
+        # one id per remove, no documented rate limit; 429s honoured
+        self._concurrency = require_count(
+            concurrency, what="concurrency", default=16, provider=PROVIDER
+        )
         self._members_page_size = require_count(
             members_page_size, what="members_page_size", provider=PROVIDER
         )

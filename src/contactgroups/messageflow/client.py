@@ -14,20 +14,17 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-import aiohttp
 import cattrs
 
 from .._http import (
-    DEFAULT_RETRY,
-    DEFAULT_TIMEOUT,
     BaseClient,
+    ClientOptions,
     HeaderAuth,
     Page,
     Pager,
     Response,
-    RetryPolicy,
     TimeoutLike,
     Transport,
     id_list,
@@ -36,8 +33,11 @@ from .._http import (
 )
 from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError
 from .errors import parse_error, request_id_of
-from .membership import DEFAULT_CONCURRENCY, MAX_IDS_PER_CALL, MessageFlowMembership
+from .membership import MessageFlowMembership
 from .models import BulkResult, Contact, Group, GroupInput, GroupUpdate, ItemError, converter
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -670,21 +670,18 @@ class Client(BaseClient):
 
     provider: ClassVar[str] = PROVIDER
 
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+
     def __init__(
         self,
         *,
         authorization: str,
         application_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        session: aiohttp.ClientSession | None = None,
-        timeout: TimeoutLike = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = DEFAULT_RETRY,
-        verify_ssl: bool = True,
-        allow_insecure_http: bool = False,
         compress: bool = False,
-        max_add_per_call: int = MAX_IDS_PER_CALL,
-        max_remove_per_call: int = MAX_IDS_PER_CALL,
-        membership_concurrency: int = DEFAULT_CONCURRENCY,
+        max_add_per_call: int | None = None,
+        max_remove_per_call: int | None = None,
+        membership_concurrency: int | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         authorization = require_credential(authorization, what="authorization", provider=PROVIDER)
         application_key = require_credential(
@@ -694,26 +691,18 @@ class Client(BaseClient):
             {"Authorization": authorization, "Application-Key": application_key},
             secrets=(authorization, application_key),
         )
-        transport = Transport(
-            provider=PROVIDER,
-            base_url=base_url,
-            auth=auth,
-            session=session,
-            timeout=timeout,
-            retry=retry,
-            parse_error=parse_error,
-            verify_ssl=verify_ssl,
-            allow_insecure_http=allow_insecure_http,
-        )
-        super().__init__(transport)
-        self.groups = Groups(transport, compress=bool(compress))
-        self.contacts = Contacts(transport, compress=bool(compress))
-        self._membership = MessageFlowMembership(
-            self.groups,
-            max_add_per_call=max_add_per_call,
-            max_remove_per_call=max_remove_per_call,
-            default_concurrency=membership_concurrency,
-        )
+        self._compress = bool(compress)
+        self._membership_options = {
+            "max_add_per_call": max_add_per_call,
+            "max_remove_per_call": max_remove_per_call,
+            "default_concurrency": membership_concurrency,
+        }
+        super().__init__(auth, parse_error=parse_error, **options)
+
+    def _bind(self, transport: Transport) -> None:
+        self.groups = Groups(transport, compress=self._compress)
+        self.contacts = Contacts(transport, compress=self._compress)
+        self._membership = MessageFlowMembership(self.groups, **self._membership_options)
 
     @property
     def membership(self) -> MessageFlowMembership:

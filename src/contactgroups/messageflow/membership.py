@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
-from .._http import BatchResult, require_count
+from .._http import require_count
 from ..errors import ContactGroupsError, InvalidRequestError, OutcomeUnknownError
+from ..membership import BatchResult
 from .models import BulkResult, ItemError
 
 if TYPE_CHECKING:
@@ -43,22 +44,30 @@ class MessageFlowMembership:
         self,
         groups: Groups,
         *,
-        max_add_per_call: int = MAX_IDS_PER_CALL,
-        max_remove_per_call: int = MAX_IDS_PER_CALL,
-        default_concurrency: int = DEFAULT_CONCURRENCY,
+        max_add_per_call: int | None = None,
+        max_remove_per_call: int | None = None,
+        default_concurrency: int | None = None,
     ) -> None:
         self._groups = groups
         self._max_add = require_count(
-            max_add_per_call, what="max_add_per_call", maximum=MAX_IDS_PER_CALL, provider=PROVIDER
+            max_add_per_call,
+            what="max_add_per_call",
+            maximum=MAX_IDS_PER_CALL,
+            default=MAX_IDS_PER_CALL,
+            provider=PROVIDER,
         )
         self._max_remove = require_count(
             max_remove_per_call,
             what="max_remove_per_call",
             maximum=MAX_IDS_PER_CALL,
+            default=MAX_IDS_PER_CALL,
             provider=PROVIDER,
         )
         self._concurrency = require_count(
-            default_concurrency, what="default_concurrency", provider=PROVIDER
+            default_concurrency,
+            what="default_concurrency",
+            default=DEFAULT_CONCURRENCY,
+            provider=PROVIDER,
         )
 
     @property

@@ -21,8 +21,8 @@ from typing import Any
 
 import yarl
 
+from .._http import Response, Transport
 from .._http.auth import NO_AUTH
-from .._http.transport import Response, Transport
 from .._http.validate import require_credential
 from ..errors import ContactGroupsError, InvalidRequestError
 from .errors import parse_oauth_error
@@ -51,7 +51,7 @@ class ClientCredentials:
     """The ``Auth`` for Messengeo: ``Authorization: Bearer <token>`` from client credentials.
 
     Call ``bind(transport)`` once with the API transport; the token request then goes through a
-    sibling transport on ``token_url`` (same session, timeouts and retry policy). ``clock`` is
+    transport derived on ``token_url`` (same session, timeouts and retry policy). ``clock`` is
     the monotonic clock used for expiry (tests replace it).
     """
 
@@ -74,10 +74,10 @@ class ClientCredentials:
         self.token_requests = 0
 
     def bind(self, transport: Transport) -> None:
-        """Send token requests through a sibling of ``transport`` (shares its session)."""
-        # the credentials travel in the form body; the sibling scrubs this object's secrets
-        self._endpoint = transport.sibling(
-            base_url=self.token_url, auth=NO_AUTH, parse_error=parse_oauth_error
+        """Send token requests through a transport derived from ``transport`` (its session)."""
+        # the credentials travel in the form body; the derived transport scrubs them
+        self._endpoint = transport.derive(
+            base_url=self.token_url, auth=NO_AUTH, parse_error=parse_oauth_error, is_error=None
         )
 
     # -- the Auth protocol -----------------------------------------------------------------------

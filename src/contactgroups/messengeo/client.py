@@ -13,23 +13,24 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import aiohttp
 import anyio
 import cattrs
 
+from .._http import ClientOptions, Response, Transport
 from .._http.client import BaseClient
 from .._http.convert import to_camel
 from .._http.pager import Page, Pager
-from .._http.retry import DEFAULT_RETRY, RetryPolicy
-from .._http.transport import DEFAULT_TIMEOUT, Response, TimeoutLike, Transport
 from .._http.validate import id_list, require_e164, require_text
 from ..errors import InvalidRequestError, NotFoundError, TimeoutError
 from .auth import ClientCredentials
 from .errors import is_error, parse_error
-from .membership import DEFAULT_CHUNK_SIZE, MessengeoMembership
+from .membership import MessengeoMembership
 from .models import Contact, ContactList, ImportResult, NewContact, converter
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -659,40 +660,27 @@ class Client(BaseClient):
 
     provider: ClassVar[str] = PROVIDER
 
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+
     def __init__(
         self,
         *,
         client_id: str,
         client_secret: str,
-        base_url: str = DEFAULT_BASE_URL,
         token_url: str = DEFAULT_TOKEN_URL,
-        session: aiohttp.ClientSession | None = None,
-        timeout: TimeoutLike = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = DEFAULT_RETRY,
-        verify_ssl: bool = True,
-        allow_insecure_http: bool = False,
-        membership_chunk_size: int = DEFAULT_CHUNK_SIZE,
+        membership_chunk_size: int | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        auth = ClientCredentials(client_id, client_secret, token_url)
-        transport = Transport(
-            provider=PROVIDER,
-            base_url=base_url,
-            auth=auth,
-            session=session,
-            timeout=timeout,
-            retry=retry,
-            parse_error=parse_error,
-            is_error=is_error,
-            verify_ssl=verify_ssl,
-            allow_insecure_http=allow_insecure_http,
-        )
-        auth.bind(transport)
-        super().__init__(transport)
-        self.auth = auth
+        self.auth = ClientCredentials(client_id, client_secret, token_url)
+        self._membership_chunk_size = membership_chunk_size
+        super().__init__(self.auth, parse_error=parse_error, is_error=is_error, **options)
+        self.auth.bind(self._transport)
+
+    def _bind(self, transport: Transport) -> None:
         self.lists = Lists(transport)
         self.contacts = Contacts(transport)
         self._membership = MessengeoMembership(
-            self.lists, self.contacts, chunk_size=membership_chunk_size
+            self.lists, self.contacts, chunk_size=self._membership_chunk_size
         )
 
     @property

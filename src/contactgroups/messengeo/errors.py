@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._http import ErrorInfo, Response
 from .._http.convert import lenient_int
-from .._http.transport import ErrorInfo, Response
 from ..errors import AuthenticationError, ValidationError, error_class_for_status
 
 __all__ = ["STATUS_MEANINGS", "body_status", "is_error", "parse_error", "parse_oauth_error"]

@@ -14,9 +14,9 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from .._http.membership import BatchResult
 from .._http.validate import chunked, require_count
 from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError, ValidationError
+from ..membership import BatchResult
 
 if TYPE_CHECKING:
     from .client import Contacts, Lists
@@ -45,22 +45,28 @@ class MessengeoMembership:
         lists: Lists,
         contacts: Contacts,
         *,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        chunk_size: int | None = None,
         remove_chunk_size: int | None = None,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        concurrency: int | None = None,
     ) -> None:
         self._lists = lists
         self._contacts = contacts
         self._add_size = require_count(
-            chunk_size, what="chunk_size", maximum=MAX_CHUNK_SIZE, provider="messengeo"
+            chunk_size,
+            what="chunk_size",
+            maximum=MAX_CHUNK_SIZE,
+            default=DEFAULT_CHUNK_SIZE,
+            provider="messengeo",
         )
         self._remove_size = require_count(
-            chunk_size if remove_chunk_size is None else remove_chunk_size,
+            self._add_size if remove_chunk_size is None else remove_chunk_size,
             what="remove_chunk_size",
             maximum=MAX_CHUNK_SIZE,
             provider="messengeo",
         )
-        self._concurrency = require_count(concurrency, what="concurrency", provider="messengeo")
+        self._concurrency = require_count(
+            concurrency, what="concurrency", default=DEFAULT_CONCURRENCY, provider="messengeo"
+        )
 
     @property
     def provider(self) -> str:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import aiohttp
 import cattrs
 
 from .._http import (
-    DEFAULT_RETRY,
-    DEFAULT_TIMEOUT,
     BaseClient,
     BasicAuth,
+    ClientOptions,
     Page,
     Pager,
     Response,
-    RetryPolicy,
-    TimeoutLike,
     Transport,
     id_list,
     require_credential,
@@ -30,6 +26,9 @@ from ..errors import ConflictError, InvalidRequestError
 from .errors import parse_error
 from .membership import MessenteMembership
 from .models import Contact, Group, converter
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["DEFAULT_BASE_URL", "Client", "Contacts", "Groups"]
 
@@ -315,41 +314,31 @@ class Client(BaseClient):
 
     provider: ClassVar[str] = PROVIDER
 
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+
     def __init__(
         self,
         *,
         username: str,
         password: str,
-        base_url: str = DEFAULT_BASE_URL,
-        session: aiohttp.ClientSession | None = None,
-        timeout: TimeoutLike = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = DEFAULT_RETRY,
-        verify_ssl: bool = True,
-        allow_insecure_http: bool = False,
         create_missing_contacts: bool = True,
-        membership_concurrency: int = MessenteMembership.DEFAULT_CONCURRENCY,
+        membership_concurrency: int | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         # the API username and password from Messente's API settings, not the login
         username = require_credential(username, what="username", provider=PROVIDER)
         password = require_credential(password, what="password", provider=PROVIDER)
-        transport = Transport(
-            provider=PROVIDER,
-            base_url=base_url,
-            auth=BasicAuth(username, password),
-            session=session,
-            timeout=timeout,
-            retry=retry,
-            parse_error=parse_error,
-            verify_ssl=verify_ssl,
-            allow_insecure_http=allow_insecure_http,
-        )
-        super().__init__(transport)
+        self._create_missing_contacts = create_missing_contacts
+        self._membership_concurrency = membership_concurrency
+        super().__init__(BasicAuth(username, password), parse_error=parse_error, **options)
+
+    def _bind(self, transport: Transport) -> None:
         self.groups = Groups(transport, converter)
         self.contacts = Contacts(transport, converter)
         self._membership = MessenteMembership(
             self,
-            create_missing_contacts=create_missing_contacts,
-            default_concurrency=membership_concurrency,
+            create_missing_contacts=self._create_missing_contacts,
+            default_concurrency=self._membership_concurrency,
         )
 
     @property

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from .._http import BatchResult, require_count, require_e164
-from .._http.membership import GroupsSeen
+from .._http import GroupsSeen, require_count, require_e164
 from ..errors import (
     ConflictError,
     InvalidRequestError,
     NotFoundError,
     ValidationError,
 )
+from ..membership import BatchResult
 
 if TYPE_CHECKING:
     from .client import Client
@@ -44,10 +44,13 @@ class MessenteMembership:
         client: Client,
         *,
         create_missing_contacts: bool = True,
-        default_concurrency: int = DEFAULT_CONCURRENCY,
+        default_concurrency: int | None = None,
     ) -> None:
         default_concurrency = require_count(
-            default_concurrency, what="default_concurrency", provider=PROVIDER
+            default_concurrency,
+            what="default_concurrency",
+            default=self.DEFAULT_CONCURRENCY,
+            provider=PROVIDER,
         )
         self._client = client
         self._groups_seen = GroupsSeen(client.groups.get)

@@ -1,0 +1,111 @@
+"""The public contract between a provider and ``multi``: what a membership adapter is and does.
+
+Every provider client offers ``client.membership``, a ``MembershipAdapter``; you may write your
+own for another vendor and hand its client to ``multi.Target`` the same way. ``multi`` knows no
+vendor, only these rules:
+
+**Limits.** ``multi`` sends at most ``max_add_per_call`` ids to one ``add`` and at most
+``max_remove_per_call`` to one ``remove``, and runs at most ``default_concurrency`` calls of one
+adapter at once (unless the job's ``concurrency=`` says otherwise). A client (one vendor account)
+is scheduled on its own; the report sums per ``provider``.
+
+**Ids.** Ids are strings, compared exactly: ``multi`` de-duplicates a target's ids and passes
+each once, and an adapter reports every id in the exact string it was given. ``members()`` yields
+ids in the same form ``add`` takes, so a read-back can find them.
+
+**One answer per id.** ``add``/``remove`` return a ``BatchResult`` in which every id passed in
+appears in exactly one of:
+
+- ``done``: the vendor applied the change;
+- ``already``: nothing to do (already a member on add, not a member on remove);
+- ``failed``: the vendor refused this id (a per-item error, such as MessageFlow's 207), with the
+  error from ``contactgroups.errors``.
+
+An id missing from all three is reported failed ("did not report on this id").
+
+**Whole-call failures raise.** A failure of the whole call (auth, 5xx after retries, transport)
+raises a ``ContactGroupsError``; ``multi`` marks every id of the call failed with it. If the
+error's ``maybe_landed`` is True, ``multi`` settles those ids by reading the group before it
+calls them failed, so set it (or raise ``OutcomeUnknownError``) whenever the call may have been
+applied.
+
+**Client-side refusals split.** An ``InvalidRequestError`` means nothing was sent. ``multi`` then
+splits the chunk in half and calls again, down to single ids, so one bad id fails alone while the
+rest of its chunk still lands; a single refused id is ``failed`` with that error.
+
+**Repeats are safe.** ``add`` and ``remove`` must be idempotent: ``multi`` repeats ids that
+failed for a reason worth repeating (429, 5xx, transport, unknown outcome) in a later round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from .errors import ContactGroupsError
+
+__all__ = ["BatchResult", "HasMembership", "MembershipAdapter"]
+
+
+@attrs.frozen
+class BatchResult:
+    """What one add/remove call did, per id (every id in exactly one field)."""
+
+    done: tuple[str, ...] = ()
+    already: tuple[str, ...] = ()
+    failed: Mapping[str, ContactGroupsError] = attrs.field(factory=dict)
+
+    @classmethod
+    def all_done(cls, ids: Sequence[str]) -> BatchResult:
+        return cls(done=tuple(ids))
+
+    @classmethod
+    def all_already(cls, ids: Sequence[str]) -> BatchResult:
+        return cls(already=tuple(ids))
+
+
+@runtime_checkable
+class MembershipAdapter(Protocol):
+    """One vendor account's membership calls, as ``multi`` uses them (rules: module docstring)."""
+
+    @property
+    def provider(self) -> str:
+        """The vendor's name (``"messagebird"``): the report sums outcomes under it."""
+        ...
+
+    @property
+    def max_add_per_call(self) -> int:
+        """The most ids one ``add`` takes."""
+        ...
+
+    @property
+    def max_remove_per_call(self) -> int:
+        """The most ids one ``remove`` takes."""
+        ...
+
+    @property
+    def default_concurrency(self) -> int:
+        """Calls ``multi`` runs at once for this account unless the job says otherwise."""
+        ...
+
+    async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+        """Add 1..``max_add_per_call`` distinct ids to the group."""
+        ...
+
+    async def remove(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+        """Remove 1..``max_remove_per_call`` distinct ids from the group."""
+        ...
+
+    def members(self, group_id: str) -> AsyncIterator[str]:
+        """Every id in the group, in the form ``add`` takes."""
+        ...
+
+
+@runtime_checkable
+class HasMembership(Protocol):
+    """A provider client: ``client.membership`` is its adapter."""
+
+    @property
+    def membership(self) -> MembershipAdapter: ...
