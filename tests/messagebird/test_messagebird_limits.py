@@ -130,7 +130,7 @@ def test_membership_chunk_size_can_go_lower_never_higher() -> None:
     with pytest.raises(InvalidRequestError, match="50"):
         messagebird.Client(access_key=KEY, max_add_per_call=51)
     with pytest.raises(InvalidRequestError):
-        MessageBirdMembership(client, max_add_per_call=0)
+        MessageBirdMembership(client.groups, max_add_per_call=0)
 
 
 async def test_membership_refuses_more_ids_than_its_limits(mocked: Any) -> None:
@@ -140,3 +140,26 @@ async def test_membership_refuses_more_ids_than_its_limits(mocked: Any) -> None:
         "at most 50",
     )
     await expect_refused(mocked, lambda c: c.membership.remove(GID, ["a", "b"]), "at most 1")
+
+
+def test_membership_options_use_the_shared_names() -> None:
+    client = messagebird.Client(access_key=KEY, max_remove_per_call=1, membership_concurrency=4)
+    assert client.membership.max_remove_per_call == 1
+    assert client.membership.default_concurrency == 4
+    view = client.with_options(timeout=5)
+    assert view.membership.default_concurrency == 4
+    with pytest.raises(InvalidRequestError, match=r"max_remove_per_call .* 1 to 1"):
+        messagebird.Client(access_key=KEY, max_remove_per_call=2)
+    with pytest.raises(InvalidRequestError, match="concurrency"):
+        messagebird.Client(access_key=KEY, membership_concurrency=0)
+
+
+def test_adapter_takes_the_groups_resource_and_a_client_only_with_a_warning() -> None:
+    client = messagebird.Client(access_key=KEY)
+    adapter = MessageBirdMembership(client.groups, max_add_per_call=5, concurrency=3)
+    assert (adapter.max_add_per_call, adapter.default_concurrency) == (5, 3)
+    with pytest.warns(DeprecationWarning, match="client.groups"):
+        old = MessageBirdMembership(client)  # type: ignore[arg-type]
+    assert old.max_add_per_call == messagebird.MAX_IDS_PER_ADD
+    with pytest.raises(TypeError):
+        MessageBirdMembership(object())  # type: ignore[arg-type]

@@ -120,7 +120,7 @@ async def test_members_walks_every_page(fake: MessageBirdFake) -> None:
     async with fake.client() as mb:
         await mb.membership.add(gid, ids)
         members = [m async for m in mb.membership.members(gid)]
-        wide = MessageBirdMembership(mb, members_page_size=100)
+        wide = MessageBirdMembership(mb.groups, members_page_size=100)
         assert [m async for m in wide.members(gid)] == ids
     assert members == ids
     lists = fake.requests_to("GET", f"/groups/{gid}/contacts")

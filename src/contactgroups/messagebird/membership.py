@@ -2,52 +2,64 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
 
 from .._http import GroupsSeen, id_list, require_count
 from ..errors import ContactGroupsError, NotFoundError, ValidationError
 from ..membership import BatchResult
-
-if TYPE_CHECKING:
-    from .client import Client
+from .resources import Groups
+from .wire import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PAGE_SIZE,
+    MAX_IDS_PER_ADD,
+    MAX_IDS_PER_REMOVE,
+    PROVIDER,
+)
 
 __all__ = ["MessageBirdMembership"]
 
-PROVIDER = "messagebird"
-_MAX_ADD = 50
-
 
 class MessageBirdMembership:
-    """Membership calls as ``multi`` sees them.
+    """MessageBird membership as ``multi`` sees it, built on ``client.groups``.
 
     ``add`` sends one ``PUT /groups/{id}/contacts`` (204: every id done). If MessageBird rejects a
     batch with 422 (an unknown id), the ids are added one by one so only the bad ones fail.
-    ``remove`` is one ``DELETE`` per id; a 404 (not a member) counts as ``already``. MessageBird
-    answers 404 with code 20 for an unknown group too, so a missing group also reads as
-    ``already`` on remove.
+    ``remove`` is one ``DELETE`` per id (MessageBird has no bulk remove); a 404 (not a member)
+    counts as ``already``. MessageBird answers 404 with code 20 for an unknown group too, so the
+    group is looked up once before a 404 reads as ``already``.
+
+    ``max_add_per_call`` may lower the 50 ids per add; ``max_remove_per_call`` can only be 1;
+    ``concurrency`` defaults to 16; ``members_page_size`` is the page size ``members`` reads.
     """
 
     def __init__(
         self,
-        client: Client,
+        groups: Groups,
         *,
         max_add_per_call: int | None = None,
+        max_remove_per_call: int | None = None,
         concurrency: int | None = None,
-        members_page_size: int = 20,
+        members_page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
-        self._client = client
-        self._groups_seen = GroupsSeen(client.groups.get)
+        self._groups = _groups_of(groups)
+        self._groups_seen = GroupsSeen(self._groups.get)
         self._max_add = require_count(
             max_add_per_call,
             what="max_add_per_call",
-            maximum=_MAX_ADD,
-            default=_MAX_ADD,
+            maximum=MAX_IDS_PER_ADD,
+            default=MAX_IDS_PER_ADD,
             provider=PROVIDER,
         )
-        # one id per remove, no documented rate limit; 429s honoured
+        self._max_remove = require_count(
+            max_remove_per_call,
+            what="max_remove_per_call",
+            maximum=MAX_IDS_PER_REMOVE,
+            default=MAX_IDS_PER_REMOVE,
+            provider=PROVIDER,
+        )
         self._concurrency = require_count(
-            concurrency, what="concurrency", default=16, provider=PROVIDER
+            concurrency, what="concurrency", default=DEFAULT_CONCURRENCY, provider=PROVIDER
         )
         self._members_page_size = require_count(
             members_page_size, what="members_page_size", provider=PROVIDER
@@ -63,7 +75,7 @@ class MessageBirdMembership:
 
     @property
     def max_remove_per_call(self) -> int:
-        return 1
+        return self._max_remove
 
     @property
     def default_concurrency(self) -> int:
@@ -72,9 +84,8 @@ class MessageBirdMembership:
     async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
         """Add ``ids`` (1..max_add_per_call) in one call, falling back to one call per id on 422."""
         values = id_list(ids, max_items=self._max_add, provider=PROVIDER)
-        groups = self._client.groups
         try:
-            await groups.add_contacts(group_id, values)
+            await self._groups.add_contacts(group_id, values)
         except ValidationError as exc:
             if len(values) == 1:
                 return BatchResult(failed={values[0]: exc})
@@ -86,7 +97,7 @@ class MessageBirdMembership:
         failed: dict[str, ContactGroupsError] = {}
         for contact_id in ids:
             try:
-                await self._client.groups.add_contacts(group_id, [contact_id])
+                await self._groups.add_contacts(group_id, [contact_id])
             except ContactGroupsError as exc:
                 failed[contact_id] = exc
             else:
@@ -94,10 +105,10 @@ class MessageBirdMembership:
         return BatchResult(done=tuple(done), failed=failed)
 
     async def remove(self, group_id: str, ids: Sequence[str]) -> BatchResult:
-        """Remove one id (MessageBird has no bulk remove); 404 means it was not a member."""
-        (contact_id,) = id_list(ids, max_items=1, provider=PROVIDER)
+        """Remove one id; a 404 means it was not a member (once the group is known to exist)."""
+        (contact_id,) = id_list(ids, max_items=self._max_remove, provider=PROVIDER)
         try:
-            await self._client.groups.remove_contact(group_id, contact_id)
+            await self._groups.remove_contact(group_id, contact_id)
         except NotFoundError:
             # the same 404 (code 20) for "not a member" and "no such group": tell them apart
             await self._groups_seen.confirm(group_id)
@@ -106,6 +117,22 @@ class MessageBirdMembership:
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         """The contact ids in a group, page by page."""
-        pager = self._client.groups.list_contacts(group_id, page_size=self._members_page_size)
+        pager = self._groups.list_contacts(group_id, page_size=self._members_page_size)
         async for contact in pager:
             yield contact.id
+
+
+def _groups_of(given: object) -> Groups:
+    """``given`` if it is the groups resource; a client (the old first argument) still works,
+    with a ``DeprecationWarning``."""
+    if isinstance(given, Groups):
+        return given
+    groups = getattr(given, "groups", None)
+    if isinstance(groups, Groups):
+        warnings.warn(
+            "MessageBirdMembership(client) is deprecated; pass client.groups",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return groups
+    raise TypeError(f"MessageBirdMembership needs a messagebird Groups, not {type(given).__name__}")

@@ -1,0 +1,104 @@
+"""MessageBird's constants and wire rules, defined once: limits, phone numbers, the add form and
+the list envelope.
+
+A leaf: it imports only the shared core and the error ladder, so every other module of the
+package can import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+from urllib.parse import quote
+
+from .._http import Response
+from ..errors import InvalidRequestError
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_IDS_PER_ADD",
+    "MAX_IDS_PER_REMOVE",
+    "PROVIDER",
+    "has_no_body",
+    "ids_form",
+    "next_offset",
+    "normalize_msisdn",
+    "optional_text",
+    "read_envelope",
+    "read_object",
+]
+
+PROVIDER: Final = "messagebird"
+DEFAULT_BASE_URL: Final = "https://rest.messagebird.com"
+#: The documented maximum of contact ids per ``PUT /groups/{id}/contacts``.
+MAX_IDS_PER_ADD: Final = 50
+#: ``DELETE /groups/{id}/contacts/{contactId}`` removes one contact; there is no bulk remove.
+MAX_IDS_PER_REMOVE: Final = 1
+#: The page size the Go and Java SDKs use; no maximum is documented.
+DEFAULT_PAGE_SIZE: Final = 20
+#: Membership calls at once: one id per remove and no documented rate limit (429s are honoured).
+DEFAULT_CONCURRENCY: Final = 16
+
+
+def normalize_msisdn(value: object, *, what: str = "msisdn") -> str:
+    """A phone number as MessageBird wants it: digits with the country code, no ``+``."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidRequestError(
+            f"{what} must be a string or an integer, not {type(value).__name__}",
+            provider=PROVIDER,
+        )
+    text = str(value).strip()
+    if text.startswith("+"):
+        text = text[1:]
+    if not text or not text.isascii() or not text.isdigit():
+        raise InvalidRequestError(
+            f"{what} must be digits with the country code (an optional leading + is dropped)",
+            provider=PROVIDER,
+        )
+    return text
+
+
+def optional_text(value: object, what: str) -> str | None:
+    """``value`` if it is a string or None (a contact's optional text fields)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidRequestError(
+        f"{what} must be a string, not {type(value).__name__}", provider=PROVIDER
+    )
+
+
+def ids_form(ids: Iterable[str]) -> bytes:
+    """The add-contacts form body ``ids[]=ID1&ids[]=ID2``, brackets literal as in the docs' curl;
+    an id that is not plain ASCII letters and digits is percent-encoded."""
+    return "&".join(
+        "ids[]=" + (i if i.isascii() and i.isalnum() else quote(i, safe="")) for i in ids
+    ).encode("ascii")
+
+
+def has_no_body(response: Response) -> bool:
+    """True for a 204 or an empty answer: a PATCH MessageBird may answer either way."""
+    return response.status == 204 or not response.body.strip()
+
+
+def read_object(response: Response, what: str) -> dict[str, Any]:
+    """The JSON object of an answer; anything else is a malformed answer."""
+    data = response.json()
+    if not isinstance(data, dict):
+        raise response.malformed(f"expected a {what} object")
+    return data
+
+
+def read_envelope(response: Response) -> dict[str, Any]:
+    """A ``{offset, limit, count, totalCount, links, items}`` listing with an ``items`` list."""
+    data = response.json()
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise response.malformed("expected a list envelope with an items list")
+    return data
+
+
+def next_offset(offset: int, count: int, total_count: int) -> int | None:
+    """Where the next page starts: ``offset + count`` while that is below ``totalCount``."""
+    end = offset + count
+    return end if count > 0 and end < total_count else None
