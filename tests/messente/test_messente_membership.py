@@ -45,11 +45,36 @@ def test_adapter_options() -> None:
     )
     assert client.membership.create_missing_contacts is False
     assert client.membership.default_concurrency == 3
-    own = messente.MessenteMembership(client, create_missing_contacts=False, default_concurrency=2)
+    own = messente.MessenteMembership(
+        client.groups, client.contacts, create_missing_contacts=False, concurrency=2
+    )
     assert (own.create_missing_contacts, own.default_concurrency) == (False, 2)
     for bad in (0, -1, True, 2.5):
-        with pytest.raises(InvalidRequestError, match="default_concurrency"):
-            messente.MessenteMembership(client, default_concurrency=bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidRequestError, match="concurrency"):
+            messente.MessenteMembership(client.groups, client.contacts, concurrency=bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidRequestError, match="concurrency"):
+            messente.Client(username="u", password="p", membership_concurrency=bad)  # type: ignore[arg-type]
+
+
+def test_one_phone_per_call_is_the_only_limit() -> None:
+    client = messente.Client(username="u", password="p", max_add_per_call=1, max_remove_per_call=1)
+    assert (client.membership.max_add_per_call, client.membership.max_remove_per_call) == (1, 1)
+    for keyword in ("max_add_per_call", "max_remove_per_call"):
+        for bad in (0, 2, 50):
+            with pytest.raises(
+                InvalidRequestError, match=f"{keyword} must be an integer from 1 to 1"
+            ):
+                messente.Client(username="u", password="p", **{keyword: bad})
+            with pytest.raises(InvalidRequestError, match=keyword):
+                messente.MessenteMembership(client.groups, client.contacts, **{keyword: bad})
+
+
+def test_the_adapter_is_built_on_the_resources_of_each_view() -> None:
+    client = messente.Client(username="u", password="p", membership_concurrency=4)
+    view = client.with_options(timeout=5)
+    assert view.membership is not client.membership
+    assert view.membership.default_concurrency == 4
+    assert messente.MessenteMembership.DEFAULT_CONCURRENCY == messente.DEFAULT_CONCURRENCY == 16
 
 
 @pytest.mark.parametrize("ids", [[], ["+37251000000", "+37251000001"], "+37251000000"])
@@ -209,3 +234,21 @@ async def test_concurrent_adds_under_faults_all_land() -> None:
         assert all(r.done for r in results), [r for r in results if not r.done]
         assert fake.member_ids(gid) == set(existing + new)
         assert any(r.fault for r in fake.requests)
+
+
+async def test_ensure_exists_creates_once_and_accepts_the_conflict(fake: MessenteFake) -> None:
+    (existing,) = fake.seed_contacts(1)
+    new = "+37256000010"
+    async with fake.client() as c:
+        await c.contacts.ensure_exists(new)
+        await c.contacts.ensure_exists(new)  # 409 now: fine
+        await c.contacts.ensure_exists(existing)
+        with pytest.raises(InvalidRequestError):
+            await c.contacts.ensure_exists("37256000010")
+    assert new in fake.contacts
+    creates = fake.requests_to("POST", "/phonebook/contacts")
+    assert [r.body for r in creates] == [
+        b'{"phoneNumber":"+37256000010"}',
+        b'{"phoneNumber":"+37256000010"}',
+        b'{"phoneNumber":"' + existing.encode() + b'"}',
+    ]

@@ -8,16 +8,24 @@ async with messente.Client(username="...", password="...") as client:
     await client.contacts.create("+37251000000", first_name="Any")
     await client.groups.add_contact(group.id, "+37251000000")
 ```
+
+Modules, imported one way: ``wire`` (name, limits, wire helpers) -> ``models``, ``errors`` ->
+``resources`` (``Groups``, ``Contacts``) -> ``membership`` (the ``multi`` adapter) -> ``client``.
 """
 
-from .client import DEFAULT_BASE_URL, Client, Contacts, Groups
+from .client import Client
 from .errors import CODES, parse_error
 from .membership import MessenteMembership
 from .models import Contact, Group
+from .resources import Contacts, Groups
+from .wire import DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, MAX_PHONES_PER_CALL, PROVIDER
 
 __all__ = [
     "CODES",
     "DEFAULT_BASE_URL",
+    "DEFAULT_CONCURRENCY",
+    "MAX_PHONES_PER_CALL",
+    "PROVIDER",
     "Client",
     "Contact",
     "Contacts",

@@ -9,9 +9,9 @@ the contact (a 409 there means it exists) and tries the add once more.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
-from .._http import GroupsSeen, require_count, require_e164
+from .._http import GroupsSeen, require_count
 from ..errors import (
     ConflictError,
     InvalidRequestError,
@@ -19,48 +19,61 @@ from ..errors import (
     ValidationError,
 )
 from ..membership import BatchResult
-
-if TYPE_CHECKING:
-    from .client import Client
+from .resources import Contacts, Groups
+from .wire import DEFAULT_CONCURRENCY, MAX_PHONES_PER_CALL, PROVIDER, check_phone
 
 __all__ = ["MessenteMembership"]
 
-PROVIDER = "messente"
-
 
 class MessenteMembership:
-    """Group membership at Messente as ``multi`` uses it.
+    """Group membership at Messente as ``multi`` uses it: one phone number per call.
 
-    ``create_missing_contacts`` (default True) creates a contact that does not exist yet before
-    adding it (two more calls for that phone). Per-phone rejections (invalid number, still 404)
-    land in ``failed``; errors of the call itself (auth, 5xx after retries, transport) raise.
+    Takes the client's ``groups`` and ``contacts``. ``max_add_per_call`` and
+    ``max_remove_per_call`` can only be 1 (Messente has no bulk calls); ``concurrency`` is the
+    calls ``multi`` runs at once (default 16). ``create_missing_contacts`` (default True) creates
+    a contact that does not exist yet before adding it (two more calls for that phone).
+    Per-phone rejections (invalid number, still 404) land in ``failed``; errors of the call
+    itself (auth, 5xx after retries, transport) raise.
     """
 
-    #: one phone per call and no documented rate limit: 16 calls at once (429s are honoured)
-    DEFAULT_CONCURRENCY = 16
+    DEFAULT_CONCURRENCY: ClassVar[int] = DEFAULT_CONCURRENCY
 
     def __init__(
         self,
-        client: Client,
+        groups: Groups,
+        contacts: Contacts,
         *,
+        max_add_per_call: int | None = None,
+        max_remove_per_call: int | None = None,
+        concurrency: int | None = None,
         create_missing_contacts: bool = True,
-        default_concurrency: int | None = None,
     ) -> None:
-        default_concurrency = require_count(
-            default_concurrency,
-            what="default_concurrency",
-            default=self.DEFAULT_CONCURRENCY,
+        self._max_add = require_count(
+            max_add_per_call,
+            what="max_add_per_call",
+            default=MAX_PHONES_PER_CALL,
+            maximum=MAX_PHONES_PER_CALL,
             provider=PROVIDER,
         )
-        self._client = client
-        self._groups_seen = GroupsSeen(client.groups.get)
+        self._max_remove = require_count(
+            max_remove_per_call,
+            what="max_remove_per_call",
+            default=MAX_PHONES_PER_CALL,
+            maximum=MAX_PHONES_PER_CALL,
+            provider=PROVIDER,
+        )
+        self._concurrency = require_count(
+            concurrency, what="concurrency", default=DEFAULT_CONCURRENCY, provider=PROVIDER
+        )
+        self._groups = groups
+        self._contacts = contacts
+        self._groups_seen = GroupsSeen(groups.get)
         self._create_missing = bool(create_missing_contacts)
-        self._concurrency = default_concurrency
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(create_missing_contacts={self._create_missing}, "
-            f"default_concurrency={self._concurrency})"
+            f"{type(self).__name__}(concurrency={self._concurrency}, "
+            f"create_missing_contacts={self._create_missing})"
         )
 
     @property
@@ -69,11 +82,11 @@ class MessenteMembership:
 
     @property
     def max_add_per_call(self) -> int:
-        return 1
+        return self._max_add
 
     @property
     def max_remove_per_call(self) -> int:
-        return 1
+        return self._max_remove
 
     @property
     def default_concurrency(self) -> int:
@@ -87,14 +100,14 @@ class MessenteMembership:
         """Add one phone number to the group (creating the contact first if needed)."""
         phone = self._single(ids, self.max_add_per_call)
         try:
-            require_e164(phone, provider=PROVIDER)
+            check_phone(phone)
             try:
-                await self._client.groups.add_contact(group_id, phone)
+                await self._groups.add_contact(group_id, phone)
             except NotFoundError:
                 if not self._create_missing:
                     raise
-                await self._client.contacts._ensure_exists(phone)
-                await self._client.groups.add_contact(group_id, phone)
+                await self._contacts.ensure_exists(phone)
+                await self._groups.add_contact(group_id, phone)
         except ConflictError:
             return BatchResult.all_already([phone])
         except (InvalidRequestError, NotFoundError, ValidationError) as exc:
@@ -105,7 +118,7 @@ class MessenteMembership:
         """Remove one phone number from the group; "not a member" (404) counts as already."""
         phone = self._single(ids, self.max_remove_per_call)
         try:
-            await self._client.groups.remove_contact(group_id, phone)
+            await self._groups.remove_contact(group_id, phone)
         except NotFoundError:
             # the same 404 for "not in the group" and "no such group": tell them apart
             await self._groups_seen.confirm(group_id)
@@ -116,7 +129,7 @@ class MessenteMembership:
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         """The phone numbers in the group (one request: Messente does not page)."""
-        async for contact in self._client.groups.list_contacts([group_id]):
+        async for contact in self._groups.list_contacts([group_id]):
             yield contact.phone_number
 
     @staticmethod

@@ -1,0 +1,95 @@
+"""Messente's wire: its name, base URL and limits, the E.164 check, and the envelope readers.
+
+A leaf module: it imports only the core, so every other Messente module can import from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
+
+import cattrs
+
+from .._http import Page, Pager, Response, require_e164, to_camel
+from ..errors import InvalidRequestError
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONCURRENCY",
+    "MAX_PHONES_PER_CALL",
+    "PROVIDER",
+    "check_phone",
+    "contact_fields",
+    "many",
+    "one",
+    "whole_collection",
+]
+
+PROVIDER: Final = "messente"
+DEFAULT_BASE_URL: Final = "https://api.messente.com/v1"
+
+#: Group membership changes one phone number per call: there is no bulk add or remove.
+MAX_PHONES_PER_CALL: Final = 1
+
+#: Membership calls at once: one phone per call and no documented rate limit (429s are honoured).
+DEFAULT_CONCURRENCY: Final = 16
+
+# The vendor does not page: one request returns the whole collection. The pager still needs a
+# page size; this one never limits anything.
+_WHOLE: Final = 2**31 - 1
+
+T = TypeVar("T")
+
+
+def check_phone(phone: object) -> str:
+    """``phone`` if it is E.164 (Messente's contact key), else ``InvalidRequestError``."""
+    return require_e164(phone, provider=PROVIDER)
+
+
+def _envelope(response: Response, key: str) -> Any:
+    data = response.json()
+    if not isinstance(data, dict) or key not in data:
+        raise response.malformed(f"expected a JSON object with {key!r}")
+    return data[key]
+
+
+def one(response: Response, key: str, cls: type[T], converter: cattrs.Converter) -> T:
+    """The object under ``key`` of a ``{"group": {...}}`` style answer, as ``cls``."""
+    value = _envelope(response, key)
+    if not isinstance(value, dict):
+        raise response.malformed(f"{key!r} is not an object")
+    return response.structure(converter, value, cls)
+
+
+def many(response: Response, key: str, cls: type[T], converter: cattrs.Converter) -> list[T]:
+    """The list under ``key`` of a ``{"groups": [...]}`` style answer, as ``cls`` items."""
+    values = _envelope(response, key)
+    if not isinstance(values, list):
+        raise response.malformed(f"{key!r} is not a list")
+    return response.structure(converter, values, list[cls])  # type: ignore[valid-type]
+
+
+def whole_collection(
+    fetch_all: Callable[[], Awaitable[list[T]]], max_items: int | None
+) -> Pager[T]:
+    """A pager over a listing Messente returns whole: one page, no next page."""
+
+    async def fetch(offset: int, limit: int) -> Page[T]:
+        items = await fetch_all()
+        return Page(items=items[:limit], offset=0, limit=None, next_offset=None, total=len(items))
+
+    return Pager(fetch, page_size=_WHOLE, max_items=max_items, provider=PROVIDER)
+
+
+def contact_fields(**values: str | None) -> dict[str, str]:
+    """Contact fields under their wire names (``first_name`` -> ``firstName``), given ones only."""
+    body: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InvalidRequestError(
+                f"{name} must be a string, not {type(value).__name__}", provider=PROVIDER
+            )
+        body[to_camel(name)] = value
+    return body
