@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contactgroups import errors
-from contactgroups.messageflow.client import _id_array, _ids_of
+from contactgroups.messageflow.wire import id_array, ids_of
 
 
 @pytest.mark.parametrize(
@@ -23,7 +23,7 @@ from contactgroups.messageflow.client import _id_array, _ids_of
     ],
 )
 def test_id_array_is_valid_json_with_integers(ids: object, expected: list[int]) -> None:
-    body = _id_array(ids, what="contact id")  # type: ignore[arg-type]
+    body = id_array(ids, what="contact id")  # type: ignore[arg-type]
     assert json.loads(body) == {"id": expected}
 
 
@@ -32,12 +32,12 @@ def test_id_array_is_valid_json_with_integers(ids: object, expected: list[int]) 
 )
 def test_id_array_refuses_what_is_not_an_id(ids: object) -> None:
     with pytest.raises(errors.InvalidRequestError):
-        _id_array(ids, what="contact id")  # type: ignore[arg-type]
+        id_array(ids, what="contact id")  # type: ignore[arg-type]
 
 
 @given(st.lists(st.integers(0, 10**12).map(str), min_size=1, max_size=50))
 def test_id_array_fast_path_matches_json_dumps(ids: list[str]) -> None:
-    assert json.loads(_id_array(ids, what="contact id")) == {"id": [int(i) for i in ids]}
+    assert json.loads(id_array(ids, what="contact id")) == {"id": [int(i) for i in ids]}
 
 
 @pytest.mark.parametrize(
@@ -50,4 +50,4 @@ def test_id_array_fast_path_matches_json_dumps(ids: list[str]) -> None:
     ],
 )
 def test_ids_of_reads_every_documented_shape(data: list[object], expected: tuple[str, ...]) -> None:
-    assert _ids_of(data) == expected
+    assert ids_of(data) == expected

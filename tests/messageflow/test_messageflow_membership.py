@@ -39,11 +39,36 @@ async def test_chunk_sizes_are_configurable(fake: MessageFlowFake) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_add_per_call": 0}, {"max_remove_per_call": 1001}, {"default_concurrency": 0}],
+    [{"max_add_per_call": 0}, {"max_remove_per_call": 1001}, {"concurrency": 0}],
 )
 def test_bounds(client: Client, kwargs: dict[str, Any]) -> None:
     with pytest.raises(InvalidRequestError):
         MessageFlowMembership(client.groups, **kwargs)
+
+
+async def test_client_keywords_size_the_adapter(fake: MessageFlowFake) -> None:
+    async with fake.client(
+        max_add_per_call=5, max_remove_per_call=6, membership_concurrency=7
+    ) as client:
+        for adapter in (client.membership, client.with_options(timeout=5).membership):
+            assert (
+                adapter.max_add_per_call,
+                adapter.max_remove_per_call,
+                adapter.default_concurrency,
+            ) == (5, 6, 7)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"max_add_per_call": 1001}, "max_add_per_call must be an integer from 1 to 1000"),
+        ({"max_remove_per_call": 1001}, "max_remove_per_call must be an integer from 1 to 1000"),
+        ({"membership_concurrency": 0}, "concurrency must be a positive integer"),
+    ],
+)
+def test_client_refuses_membership_options_out_of_range(kwargs: dict[str, Any], named: str) -> None:
+    with pytest.raises(InvalidRequestError, match=named):
+        Client(authorization="a", application_key="b", **kwargs)
 
 
 async def test_add_and_remove_report_every_id(fake: MessageFlowFake, client: Client) -> None:

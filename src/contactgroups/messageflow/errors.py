@@ -8,9 +8,9 @@ request id the vendor asks for in support requests.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from .._http import ErrorInfo, Response
+from .wire import request_id_of  # defined with the other envelope readers; kept importable here
 
 __all__ = [
     "CODES",
@@ -53,19 +53,6 @@ CODES: Mapping[str, tuple[str, bool]] = {
     ITEM_DUPLICATE: ("Duplicate", False),
     ITEM_NOT_FOUND: ("Not found", False),
 }
-
-
-def request_id_of(body: Any) -> str | None:
-    """``meta.uniqId`` of a decoded envelope, if it has one."""
-    if not isinstance(body, dict):
-        return None
-    meta = body.get("meta")
-    if not isinstance(meta, dict):
-        return None
-    uniq = meta.get("uniqId")
-    if isinstance(uniq, (str, int)) and not isinstance(uniq, bool) and str(uniq):
-        return str(uniq)
-    return None
 
 
 def _text(value: object) -> str:

@@ -2,29 +2,22 @@
 
 The vendor answers an existing member (add) or a non-member (remove) with a silent no-op, so
 this adapter never reports ``already``: those ids are ``done``. Ids the 207 names in its errors
-are ``failed``.
+are ``failed``. Built on ``Groups``' public methods only.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
 
 from .._http import require_count
 from ..errors import ContactGroupsError, InvalidRequestError, OutcomeUnknownError
 from ..membership import BatchResult
+from .groups import Groups
 from .models import BulkResult, ItemError
+from .wire import DEFAULT_CONCURRENCY, MAX_IDS_PER_CALL, PROVIDER, numeric_id
 
-if TYPE_CHECKING:
-    from .client import Groups
-
+# the limits are defined in `wire`; they stay importable from here
 __all__ = ["DEFAULT_CONCURRENCY", "MAX_IDS_PER_CALL", "MessageFlowMembership"]
-
-#: Ids per add/remove call. The vendor documents no limit; 1000 matches its page-size ceiling
-#: and keeps one body small (a guess, not a vendor rule).
-PROVIDER = "messageflow"
-MAX_IDS_PER_CALL = 1000
-DEFAULT_CONCURRENCY = 4
 
 _Call = Callable[[str, Sequence[str]], Awaitable[BulkResult[str]]]
 
@@ -38,7 +31,13 @@ def _key(value: str | None) -> str | None:
 
 
 class MessageFlowMembership:
-    """``multi``'s view of MessageFlow group membership."""
+    """``multi``'s view of MessageFlow group membership: one ``POST``/``DELETE
+    /group/{groupId}/contact`` per chunk of up to 1000 contact ids (a 207 fails only the ids it
+    names), members read through the listing, 1000 per page.
+
+    ``max_add_per_call`` / ``max_remove_per_call`` (1..1000, default 1000) size the calls;
+    ``concurrency`` (default 4) is how many ``multi`` runs at once.
+    """
 
     def __init__(
         self,
@@ -46,7 +45,7 @@ class MessageFlowMembership:
         *,
         max_add_per_call: int | None = None,
         max_remove_per_call: int | None = None,
-        default_concurrency: int | None = None,
+        concurrency: int | None = None,
     ) -> None:
         self._groups = groups
         self._max_add = require_count(
@@ -64,15 +63,15 @@ class MessageFlowMembership:
             provider=PROVIDER,
         )
         self._concurrency = require_count(
-            default_concurrency,
-            what="default_concurrency",
+            concurrency,
+            what="concurrency",
             default=DEFAULT_CONCURRENCY,
             provider=PROVIDER,
         )
 
     @property
     def provider(self) -> str:
-        return "messageflow"
+        return PROVIDER
 
     @property
     def max_add_per_call(self) -> int:
@@ -98,18 +97,16 @@ class MessageFlowMembership:
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         """Every member's contact id, 1000 per page."""
-        async for contact_id in self._groups._member_ids(group_id, page_size=MAX_IDS_PER_CALL):
+        async for contact_id in self._groups.list_contact_ids(group_id):
             yield contact_id
 
     async def _apply(
         self, call: _Call, group_id: str, ids: Sequence[str], limit: int, verb: str
     ) -> BatchResult:
-        from .client import numeric_id
-
         if len(ids) > limit:
             raise InvalidRequestError(
                 f"{len(ids)} ids given; this adapter sends at most {limit} per {verb} call",
-                provider="messageflow",
+                provider=PROVIDER,
             )
         failed: dict[str, ContactGroupsError] = {}
         by_key: dict[str, list[str]] = {}
@@ -160,7 +157,7 @@ class MessageFlowMembership:
             f"outcome unknown: MessageFlow reported {len(unnamed)} error(s) naming no id of "
             f"this call ({first.message or first.title or first.code})",
             status=result.status,
-            provider="messageflow",
+            provider=PROVIDER,
             code=first.code,
             request_id=result.request_id,
             errors=[dict(e.meta, title=e.title, message=e.message, code=e.code) for e in unnamed],

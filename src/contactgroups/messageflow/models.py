@@ -15,6 +15,7 @@ import attrs
 
 from .._http import make_converter
 from ..errors import ValidationError
+from .wire import PROVIDER
 
 __all__ = [
     "BulkResult",
@@ -125,7 +126,7 @@ class ItemError:
         return ValidationError(
             text,
             status=status,
-            provider="messageflow",
+            provider=PROVIDER,
             code=self.code,
             request_id=request_id,
             errors=[raw],
