@@ -132,7 +132,9 @@ async def test_multi_add_and_remove_with_faults() -> None:
     async with MessengeoFake(faults=faults) as fake:
         list_id = fake.seed_group()
         ids = fake.seed_contacts(2300)
-        async with fake.client(retry=FAST_RETRY, membership_chunk_size=250) as client:
+        async with fake.client(
+            retry=FAST_RETRY, max_add_per_call=250, max_remove_per_call=250
+        ) as client:
             report = await multi.add([multi.Target(client, list_id, ids)])
             assert report.total == 2300
             assert report.ok, report.failed_ids()[:3]

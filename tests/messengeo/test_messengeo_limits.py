@@ -116,15 +116,22 @@ async def test_limits_are_inclusive(fake: MessengeoFake, client: messengeo.Clien
 
 def test_membership_chunk_size_bounds() -> None:
     for bad in (0, 1001, True, "500"):
-        with pytest.raises(InvalidRequestError):
+        for keyword in ("max_add_per_call", "max_remove_per_call"):
+            with pytest.raises(InvalidRequestError, match=keyword):
+                messengeo.Client(client_id="a", client_secret="b", **{keyword: bad})
+        with (
+            pytest.warns(DeprecationWarning, match="membership_chunk_size"),
+            pytest.raises(InvalidRequestError),
+        ):
             messengeo.Client(
                 client_id="a",
                 client_secret="b",
                 membership_chunk_size=bad,  # type: ignore[arg-type]
             )
-    assert (
-        messengeo.Client(
-            client_id="a", client_secret="b", membership_chunk_size=1000
-        ).membership.max_add_per_call
-        == 1000
+    for bad in (0, True, "4"):
+        with pytest.raises(InvalidRequestError):
+            messengeo.Client(client_id="a", client_secret="b", membership_concurrency=bad)  # type: ignore[arg-type]
+    client = messengeo.Client(
+        client_id="a", client_secret="b", max_add_per_call=1000, max_remove_per_call=1000
     )
+    assert client.membership.max_add_per_call == client.membership.max_remove_per_call == 1000

@@ -23,16 +23,55 @@ async def test_protocol_and_defaults(fake: MessengeoFake) -> None:
 
 
 async def test_chunk_size_configurable(fake: MessengeoFake) -> None:
-    async with fake.client(membership_chunk_size=7) as client:
+    async with fake.client(
+        max_add_per_call=7, max_remove_per_call=8, membership_concurrency=2
+    ) as client:
         assert client.membership.max_add_per_call == 7
+        assert client.membership.max_remove_per_call == 8
+        assert client.membership.default_concurrency == 2
+        view = client.with_options(timeout=5).membership  # rebuilt from the same settings
+        assert (view.max_add_per_call, view.max_remove_per_call, view.default_concurrency) == (
+            7,
+            8,
+            2,
+        )
         custom = MessengeoMembership(
-            client.lists, client.contacts, chunk_size=1, remove_chunk_size=1000, concurrency=9
+            client.lists,
+            client.contacts,
+            max_add_per_call=1,
+            max_remove_per_call=1000,
+            concurrency=9,
         )
         assert (custom.max_add_per_call, custom.max_remove_per_call) == (1, 1000)
         assert custom.default_concurrency == 9
-        for bad in ({"chunk_size": 0}, {"remove_chunk_size": 1001}, {"concurrency": 0}):
+        for bad in (
+            {"max_add_per_call": 0},
+            {"max_remove_per_call": 1001},
+            {"concurrency": 0},
+        ):
             with pytest.raises(InvalidRequestError):
                 MessengeoMembership(client.lists, client.contacts, **bad)  # type: ignore[arg-type]
+
+
+async def test_deprecated_membership_chunk_size_sets_both(fake: MessengeoFake) -> None:
+    with pytest.warns(DeprecationWarning, match="membership_chunk_size"):
+        client = fake.client(membership_chunk_size=7)
+    async with client:
+        assert client.membership.max_add_per_call == client.membership.max_remove_per_call == 7
+    with (
+        pytest.warns(DeprecationWarning, match="membership_chunk_size"),
+        pytest.raises(TypeError, match="not both"),
+    ):
+        fake.client(membership_chunk_size=7, max_add_per_call=7)
+
+
+def test_deprecated_constant_names() -> None:
+    from contactgroups.messengeo import DEFAULT_IDS_PER_CALL, MAX_IDS_IN_BODY, membership
+
+    with pytest.warns(DeprecationWarning, match="MAX_IDS_IN_BODY"):
+        assert membership.MAX_CHUNK_SIZE == MAX_IDS_IN_BODY == 1000  # type: ignore[attr-defined]
+    with pytest.warns(DeprecationWarning, match="DEFAULT_IDS_PER_CALL"):
+        assert membership.DEFAULT_CHUNK_SIZE == DEFAULT_IDS_PER_CALL == 500  # type: ignore[attr-defined]
 
 
 async def test_add_reports_every_id_done_even_if_already(fake: MessengeoFake) -> None:
@@ -80,7 +119,7 @@ async def test_a_full_count_needs_no_read_back(fake: MessengeoFake) -> None:
 
 async def test_over_the_chunk_raises_before_sending(fake: MessengeoFake) -> None:
     list_id = fake.seed_group()
-    async with fake.client(membership_chunk_size=3) as client:
+    async with fake.client(max_add_per_call=3, max_remove_per_call=3) as client:
         with pytest.raises(InvalidRequestError, match="at most 3"):
             await client.membership.add(list_id, ["1", "2", "3", "4"])
         with pytest.raises(InvalidRequestError, match="at most 3"):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,15 +25,14 @@ from .._http.auth import NO_AUTH
 from .._http.validate import require_credential
 from ..errors import ContactGroupsError, InvalidRequestError
 from .errors import parse_oauth_error
+from .wire import DEFAULT_TOKEN_URL, PROVIDER, log
 
 __all__ = ["ClientCredentials"]
-
-_log = logging.getLogger("contactgroups.messengeo")
 
 # (id of the auth object, token generation) the current task last put in a request: on a 401 it
 # tells whether the failed request used the current token or one already replaced.
 _USED_GENERATION: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
-    "contactgroups_messengeo_token_generation", default=None
+    f"contactgroups_{PROVIDER}_token_generation", default=None
 )
 
 #: Renew this many seconds before the token runs out ...
@@ -56,9 +54,9 @@ class ClientCredentials:
     """
 
     def __init__(self, client_id: str, client_secret: str, token_url: str) -> None:
-        self._client_id = require_credential(client_id, what="client_id", provider="messengeo")
+        self._client_id = require_credential(client_id, what="client_id", provider=PROVIDER)
         self._client_secret = require_credential(
-            client_secret, what="client_secret", provider="messengeo"
+            client_secret, what="client_secret", provider=PROVIDER
         )
         self.token_url = _check_token_url(token_url)
         self.clock: Callable[[], float] = time.monotonic
@@ -80,6 +78,16 @@ class ClientCredentials:
             base_url=self.token_url, auth=NO_AUTH, parse_error=parse_oauth_error, is_error=None
         )
 
+    @property
+    def token_endpoint(self) -> Transport | None:
+        """The transport token requests go through (None until ``bind``)."""
+        return self._endpoint
+
+    @property
+    def renew_at(self) -> float | None:
+        """When (on ``clock``) the current token will be renewed; None before the first one."""
+        return self._renew_at
+
     # -- the Auth protocol -----------------------------------------------------------------------
 
     @property
@@ -93,7 +101,7 @@ class ClientCredentials:
             await self._renew(self._finished)
         token = self._token
         if token is None:  # pragma: no cover - _renew either sets a token or raises
-            raise ContactGroupsError("messengeo: no access token after a token request")
+            raise ContactGroupsError(f"{PROVIDER}: no access token after a token request")
         _USED_GENERATION.set((id(self), self._generation))
         return {"Authorization": f"Bearer {token}"}
 
@@ -145,9 +153,10 @@ class ClientCredentials:
                     # an early renewal failed but the current token still works: keep using it
                     # and try again shortly, rather than failing calls that would succeed
                     self._renew_at = min(self._expires_at or 0.0, self.clock() + RENEW_RETRY)
-                    _log.warning(
-                        "messengeo token renewal failed (%s); the current one is "
+                    log.warning(
+                        "%s token renewal failed (%s); the current one is "
                         "still valid and stays in use",
+                        PROVIDER,
                         type(exc).__name__,
                     )
                     return
@@ -159,7 +168,7 @@ class ClientCredentials:
 
     async def _fetch(self) -> None:
         if self._endpoint is None:
-            raise ContactGroupsError("messengeo: ClientCredentials.bind() was not called")
+            raise ContactGroupsError(f"{PROVIDER}: ClientCredentials.bind() was not called")
         self.token_requests += 1
         started = self.clock()
         response = await self._endpoint.request(
@@ -184,15 +193,14 @@ class ClientCredentials:
 
 
 def _check_token_url(token_url: str) -> str:
-    """An absolute token endpoint URL, like ``https://oauth.messengeo.net/token``."""
+    """An absolute token endpoint URL, like ``DEFAULT_TOKEN_URL``."""
     if not isinstance(token_url, str):
-        raise InvalidRequestError("token_url must be a string", provider="messengeo")
+        raise InvalidRequestError("token_url must be a string", provider=PROVIDER)
     url = yarl.URL(token_url)
     if not url.is_absolute() or url.query_string or url.fragment or url.path in ("", "/"):
         raise InvalidRequestError(
-            "token_url must be an absolute URL with a path and no query, "
-            "like https://oauth.messengeo.net/token",
-            provider="messengeo",
+            f"token_url must be an absolute URL with a path and no query, like {DEFAULT_TOKEN_URL}",
+            provider=PROVIDER,
         )
     return token_url
 

@@ -10,67 +10,84 @@ a list id or a contact id never reads as success.
 
 from __future__ import annotations
 
-import logging
+import warnings
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
 
-from .._http.validate import chunked, require_count
+from .._http import chunked, require_count
 from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError, ValidationError
 from ..membership import BatchResult
+from .contacts import Contacts
+from .lists import Lists
+from .wire import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_IDS_PER_CALL,
+    LOOKUP_SIZE,
+    MAX_IDS_IN_BODY,
+    MEMBERS_PAGE_SIZE,
+    PROVIDER,
+    log,
+)
 
-if TYPE_CHECKING:
-    from .client import Contacts, Lists
+__all__ = ["MessengeoMembership"]
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "DEFAULT_CONCURRENCY", "MAX_CHUNK_SIZE", "MessengeoMembership"]
+# old names of this module's constants: still importable, with a DeprecationWarning
+_RENAMED = {"DEFAULT_CHUNK_SIZE": "DEFAULT_IDS_PER_CALL", "MAX_CHUNK_SIZE": "MAX_IDS_IN_BODY"}
 
-#: Ids per call by default (the vendor note's suggestion; the vendor documents no limit).
-DEFAULT_CHUNK_SIZE = 500
-#: The most ids this SDK sends in one call (``client.MAX_IDS_IN_BODY``).
-MAX_CHUNK_SIZE = 1000
-#: Calls ``multi`` runs at once against one Messengeo account (no rate limit is documented).
-DEFAULT_CONCURRENCY = 4
-#: Page size used to walk a list's members.
-MEMBERS_PAGE_SIZE = 1000
-#: Ids per read-back of contacts (they travel in the URL's ``id=`` filter).
-LOOKUP_SIZE = 200
 
-_log = logging.getLogger("contactgroups.messengeo")
+def __getattr__(name: str) -> int:
+    if name in _RENAMED:
+        new = _RENAMED[name]
+        warnings.warn(
+            f"{__name__}.{name} is deprecated; use contactgroups.messengeo.{new}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        value: int = globals()[new]
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MessengeoMembership:
-    """``MembershipAdapter`` over ``client.lists``: group ids are list ids, ids are contact ids."""
+    """``MembershipAdapter`` over ``client.lists``: group ids are list ids, ids are contact ids.
+
+    Messengeo adds and removes many contact ids per call but only counts what changed, so a
+    short count is settled by reading those contacts' ``listIds`` back. Up to 1000 ids per call
+    (``MAX_IDS_IN_BODY``; 500 by default), 4 calls at once by default (no rate limit is
+    documented).
+    """
 
     def __init__(
         self,
         lists: Lists,
         contacts: Contacts,
         *,
-        chunk_size: int | None = None,
-        remove_chunk_size: int | None = None,
+        max_add_per_call: int | None = None,
+        max_remove_per_call: int | None = None,
         concurrency: int | None = None,
     ) -> None:
         self._lists = lists
         self._contacts = contacts
         self._add_size = require_count(
-            chunk_size,
-            what="chunk_size",
-            maximum=MAX_CHUNK_SIZE,
-            default=DEFAULT_CHUNK_SIZE,
-            provider="messengeo",
+            max_add_per_call,
+            what="max_add_per_call",
+            maximum=MAX_IDS_IN_BODY,
+            default=DEFAULT_IDS_PER_CALL,
+            provider=PROVIDER,
         )
         self._remove_size = require_count(
-            self._add_size if remove_chunk_size is None else remove_chunk_size,
-            what="remove_chunk_size",
-            maximum=MAX_CHUNK_SIZE,
-            provider="messengeo",
+            max_remove_per_call,
+            what="max_remove_per_call",
+            maximum=MAX_IDS_IN_BODY,
+            default=DEFAULT_IDS_PER_CALL,
+            provider=PROVIDER,
         )
         self._concurrency = require_count(
-            concurrency, what="concurrency", default=DEFAULT_CONCURRENCY, provider="messengeo"
+            concurrency, what="concurrency", default=DEFAULT_CONCURRENCY, provider=PROVIDER
         )
 
     @property
     def provider(self) -> str:
-        return "messengeo"
+        return PROVIDER
 
     @property
     def max_add_per_call(self) -> int:
@@ -101,7 +118,7 @@ class MessengeoMembership:
     ) -> BatchResult:
         if count >= len(ids):
             return BatchResult.all_done(ids)
-        _log.debug("%d of %d ids changed list %s: reading them back", count, len(ids), list_id)
+        log.debug("%d of %d ids changed list %s: reading them back", count, len(ids), list_id)
         lists_of: dict[str, tuple[str, ...]] = {}
         for chunk in chunked(list(ids), LOOKUP_SIZE):
             pager = self._contacts.list(
@@ -114,7 +131,7 @@ class MessengeoMembership:
         for contact_id in ids:
             if contact_id not in lists_of:
                 failed[contact_id] = NotFoundError(
-                    f"contact {contact_id} does not exist", status=404, provider="messengeo"
+                    f"contact {contact_id} does not exist", status=404, provider=PROVIDER
                 )
             elif (list_id in lists_of[contact_id]) == adding:
                 done.append(contact_id)
@@ -123,7 +140,7 @@ class MessengeoMembership:
                 failed[contact_id] = ValidationError(
                     f"list {list_id} did not {verb} contact {contact_id} (does the list exist?)",
                     status=200,
-                    provider="messengeo",
+                    provider=PROVIDER,
                 )
         return BatchResult(done=tuple(done), failed=failed)
 
@@ -137,11 +154,11 @@ class MessengeoMembership:
         if len(ids) > limit:
             raise InvalidRequestError(
                 f"{len(ids)} ids given; this adapter sends at most {limit} per call",
-                provider="messengeo",
+                provider=PROVIDER,
             )
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(chunk_size={self._add_size}, "
-            f"remove_chunk_size={self._remove_size}, concurrency={self._concurrency})"
+            f"{type(self).__name__}(max_add_per_call={self._add_size}, "
+            f"max_remove_per_call={self._remove_size}, concurrency={self._concurrency})"
         )

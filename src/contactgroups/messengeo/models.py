@@ -18,8 +18,10 @@ from .._http.convert import make_converter, parse_datetime
 
 __all__ = [
     "CONTACT_PROPERTIES",
+    "CONTACT_WRITABLE_PROPERTIES",
     "LIST_DEFAULT_PROPERTIES",
     "LIST_PROPERTIES",
+    "PHONE_PROPERTIES",
     "Contact",
     "ContactList",
     "ImportResult",
@@ -112,6 +114,16 @@ CONTACT_PROPERTIES = (
     "voiceOptout",
     "voicemailOptout",
 )
+
+#: The contact properties a create or an update may set (the others are the vendor's).
+CONTACT_WRITABLE_PROPERTIES = frozenset(CONTACT_PROPERTIES) - {
+    "id",
+    "listIds",
+    "dateCreated",
+    "dateUpdated",
+}
+#: The contact properties that hold a phone number (sent in E.164).
+PHONE_PROPERTIES = frozenset({"mobile", "phone", "fax"})
 
 
 @attrs.frozen
