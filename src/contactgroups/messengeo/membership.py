@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
 from .._http import chunked, require_count
 from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError, ValidationError
@@ -33,8 +34,12 @@ __all__ = ["MessengeoMembership"]
 # old names of this module's constants: still importable, with a DeprecationWarning
 _RENAMED = {"DEFAULT_CHUNK_SIZE": "DEFAULT_IDS_PER_CALL", "MAX_CHUNK_SIZE": "MAX_IDS_IN_BODY"}
 
+if TYPE_CHECKING:  # the deprecated names, typed; a misspelt name still fails type checks
+    DEFAULT_CHUNK_SIZE: int
+    MAX_CHUNK_SIZE: int
 
-def __getattr__(name: str) -> int:
+
+def __getattr__(name: str) -> object:
     if name in _RENAMED:
         new = _RENAMED[name]
         warnings.warn(
@@ -42,8 +47,7 @@ def __getattr__(name: str) -> int:
             DeprecationWarning,
             stacklevel=2,
         )
-        value: int = globals()[new]
-        return value
+        return globals()[new]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
