@@ -254,21 +254,57 @@ def private_module_imports(
     return hits
 
 
-def _own_receiver(node: ast.expr) -> bool:
+def _makes_same_class(value: ast.expr, class_name: str) -> bool:
+    """``copy.copy(self)``, ``type(self)(...)`` or ``ClassName(...)``: an object of the class
+    whose method this is (Python's privacy is per class, as in ``__eq__``)."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Name):
+        return func.id == class_name
+    if isinstance(func, ast.Attribute) and ast.unparse(func) == "copy.copy":
+        return len(value.args) == 1 and ast.unparse(value.args[0]) in OWN_RECEIVERS
+    return ast.unparse(func) in ("type(self)", "type(cls)")
+
+
+def _same_class_names(module: Module) -> dict[ast.AST, set[str]]:
+    """For each method: the local names bound to a new object of its own class."""
+    names: dict[ast.AST, set[str]] = {}
+    for cls in ast.walk(module.tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for method in cls.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            own = {
+                target.id
+                for node in ast.walk(method)
+                if isinstance(node, ast.Assign) and _makes_same_class(node.value, cls.name)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            }
+            for node in ast.walk(method):
+                names[node] = own
+    return names
+
+
+def _own_receiver(node: ast.expr, same_class: set[str]) -> bool:
     if isinstance(node, ast.Name):
-        return node.id in OWN_RECEIVERS
+        return node.id in OWN_RECEIVERS or node.id in same_class
     return (
         isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
     )
 
 
 def private_attribute_reads(modules: Mapping[str, Module]) -> list[str]:
-    """``X._name`` read, written or deleted (or ``getattr(X, "_name")``), X not self/cls/super().
+    """``X._name`` read, written or deleted (or ``getattr(X, "_name")``), X not self/cls/super()
+    nor a new object of the method's own class (``view = copy.copy(self)``, ``C(...)``).
 
     ``self._a._b`` is a hit: it reads the private attribute of an object self holds.
     """
     hits: list[str] = []
     for module in modules.values():
+        same_class = _same_class_names(module)
         for node in _in_source_order(module.tree):
             if isinstance(node, ast.Attribute):
                 receiver, attr = node.value, node.attr
@@ -283,7 +319,7 @@ def private_attribute_reads(modules: Mapping[str, Module]) -> list[str]:
                 receiver, attr = node.args[0], node.args[1].value
             else:
                 continue
-            if is_private(attr) and not _own_receiver(receiver):
+            if is_private(attr) and not _own_receiver(receiver, same_class.get(node, set())):
                 hits.append(
                     f"{module.path}:{node.lineno}: reads private attribute "
                     f"{ast.unparse(receiver)}.{attr}"
@@ -475,6 +511,13 @@ def test_private_attribute_reads() -> None:
         "        return cls._k\n"
         "import sys\n"
         "f = sys._getframe\n"  # 16
+        "class B:\n"
+        "    def view(self):\n"
+        "        v = copy.copy(self)\n"
+        "        w = B()\n"
+        "        v._x = w._y\n"  # same class: allowed
+        "        o = A()\n"
+        "        return o._k\n"  # 23: another class
     )
     assert private_attribute_reads(parse_modules({"m.py": source})) == [
         "m.py:4: reads private attribute other._y",
@@ -485,4 +528,5 @@ def test_private_attribute_reads() -> None:
         "m.py:10: reads private attribute other.__secret",
         "m.py:11: reads private attribute other._gone",
         "m.py:16: reads private attribute sys._getframe",
+        "m.py:23: reads private attribute o._k",
     ]
