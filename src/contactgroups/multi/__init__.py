@@ -1,0 +1,140 @@
+"""Bulk membership changes across providers, concurrently, with every id accounted for.
+
+``multi`` knows no vendor. A target is ``(client, group_id, ids)``; the client's ``membership``
+adapter says how many ids one call takes and how many calls may run at once. ``add``/``remove``:
+
+- de-duplicate each target's ids and cut them into calls of the vendor's size;
+- run every provider at once (one anyio task group), each with its own concurrency limit and an
+  optional rate (calls per second), under one overall deadline;
+- count "already a member" / "not a member" as success; repeat what failed for a reason worth
+  repeating in a second round (the transport already retried each call within its policy);
+- check, by reading the group once, every id whose call ended without a clear answer (a timeout
+  or a lost connection may have landed), so the report never calls a landed id failed;
+- return a ``Report`` with exactly one outcome per requested id — also when the deadline passes,
+  a provider is down, or the job is cancelled (then ``BulkJob.report`` holds it).
+
+Modules, each importing only those before it: ``targets`` (``Target``), ``report`` (``Outcome``,
+the per-id ``Ledger``, ``Report``), ``options`` (``JobOptions``), ``verify`` (the read-back),
+``job`` (``BulkJob``: rounds, chunks, concurrency, rate, deadline), ``syncing`` (``sync``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..errors import InterruptedCallError
+from ..membership import BatchResult, HasMembership, MembershipAdapter
+from .job import ROUND_WAIT_MAX, BulkJob
+from .options import (
+    DEFAULT_ROUNDS,
+    JobKeywords,
+    JobOptions,
+    PerProvider,
+    PerProviderRate,
+    ProgressCallback,
+)
+from .report import Action, Ledger, Outcome, Progress, ProviderSummary, Report
+from .syncing import SyncPlan, SyncResult, sync
+from .targets import Target
+
+__all__ = [
+    "DEFAULT_ROUNDS",
+    "ROUND_WAIT_MAX",
+    "Action",
+    "BatchResult",
+    "BulkJob",
+    "HasMembership",
+    "InterruptedCallError",
+    "JobKeywords",
+    "JobOptions",
+    "Ledger",
+    "MembershipAdapter",
+    "Outcome",
+    "PerProvider",
+    "PerProviderRate",
+    "Progress",
+    "ProgressCallback",
+    "ProviderSummary",
+    "Report",
+    "SyncPlan",
+    "SyncResult",
+    "Target",
+    "add",
+    "remove",
+    "retry_failed",
+    "sync",
+]
+
+
+async def add(
+    targets: Iterable[Target],
+    *,
+    concurrency: PerProvider = None,
+    rate: PerProviderRate = None,
+    deadline: float | None = None,
+    rounds: int = DEFAULT_ROUNDS,
+    verify: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> Report:
+    """Add every target's ids to its group, all providers at once.
+
+    ``concurrency``: calls at once per provider (a number, or ``{"messente": 20}``); defaults to
+    each adapter's ``default_concurrency``. ``rate``: call starts per second per provider.
+    ``deadline``: seconds for the whole job; what is not sent by then is ``NOT_ATTEMPTED``.
+    ``rounds``: passes over ids that failed for a retryable reason. ``verify``: read the group to
+    settle ids whose call ended without a clear answer.
+    """
+    options = JobOptions(
+        concurrency=concurrency,
+        rate=rate,
+        deadline=deadline,
+        rounds=rounds,
+        verify=verify,
+        on_progress=on_progress,
+    )
+    return await BulkJob("add", targets, options).run()
+
+
+async def remove(
+    targets: Iterable[Target],
+    *,
+    concurrency: PerProvider = None,
+    rate: PerProviderRate = None,
+    deadline: float | None = None,
+    rounds: int = DEFAULT_ROUNDS,
+    verify: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> Report:
+    """Remove every target's ids from its group, all providers at once (see ``add``)."""
+    options = JobOptions(
+        concurrency=concurrency,
+        rate=rate,
+        deadline=deadline,
+        rounds=rounds,
+        verify=verify,
+        on_progress=on_progress,
+    )
+    return await BulkJob("remove", targets, options).run()
+
+
+async def retry_failed(
+    report: Report,
+    *,
+    concurrency: PerProvider = None,
+    rate: PerProviderRate = None,
+    deadline: float | None = None,
+    rounds: int = DEFAULT_ROUNDS,
+    verify: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> Report:
+    """Run the same action again on just the ids that failed or were not attempted (keywords as
+    for ``add``)."""
+    options = JobOptions(
+        concurrency=concurrency,
+        rate=rate,
+        deadline=deadline,
+        rounds=rounds,
+        verify=verify,
+        on_progress=on_progress,
+    )
+    return await BulkJob(report.action, report.failed_targets(), options).run()
