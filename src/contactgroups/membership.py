@@ -7,7 +7,8 @@ vendor, only these rules:
 **Limits.** ``multi`` sends at most ``max_add_per_call`` ids to one ``add`` and at most
 ``max_remove_per_call`` to one ``remove``, and runs at most ``default_concurrency`` calls of one
 adapter at once (unless the job's ``concurrency=`` says otherwise). A client (one vendor account)
-is scheduled on its own; the report sums per ``provider``.
+is scheduled on its own, known by its adapter: ``client.membership`` returns the same object every
+time. The report sums per ``provider``.
 
 **Ids.** Ids are strings, compared exactly: ``multi`` de-duplicates a target's ids and passes
 each once, and an adapter reports every id in the exact string it was given. ``members()`` yields
@@ -34,7 +35,12 @@ splits the chunk in half and calls again, down to single ids, so one bad id fail
 rest of its chunk still lands; a single refused id is ``failed`` with that error.
 
 **Repeats are safe.** ``add`` and ``remove`` must be idempotent: ``multi`` repeats ids that
-failed for a reason worth repeating (429, 5xx, transport, unknown outcome) in a later round.
+failed for a reason worth repeating (429, 5xx, transport, unknown outcome) in a later round,
+after the longest ``retry_after`` their errors carry; an id whose vendor asked to wait longer than
+``multi.ROUND_WAIT_MAX`` is not repeated (its error keeps ``retry_after`` for the caller).
+
+**Reading back.** ``members()`` raises a ``ContactGroupsError`` when it cannot read the group;
+``multi`` then leaves the unsettled ids failed with their original errors.
 """
 
 from __future__ import annotations
