@@ -11,8 +11,10 @@ import pytest
 
 from contactgroups import errors
 from contactgroups._http import (
+    AdapterLimits,
     BaseClient,
     HeaderAuth,
+    MembershipBase,
     RetryPolicy,
     Timeout,
     Transport,
@@ -227,3 +229,43 @@ async def test_a_messengeo_view_shares_the_token() -> None:
             assert [m async for m in client.membership.members(group)] == []
             assert [m async for m in view.membership.members(group)] == []
             assert client.auth.token_requests == 1
+
+
+# -- what every membership adapter shares ---------------------------------------------------------
+
+LIMITS = AdapterLimits(
+    provider="demo", max_add=50, max_remove=1, default_add=20, default_remove=1,
+    default_concurrency=8,
+)  # fmt: skip
+
+
+def test_adapter_limits_default_to_the_vendors() -> None:
+    adapter = MembershipBase(
+        LIMITS, max_add_per_call=None, max_remove_per_call=None, concurrency=None
+    )
+    assert (adapter.provider, adapter.max_add_per_call, adapter.max_remove_per_call) == (
+        "demo", 20, 1,
+    )  # fmt: skip
+    assert adapter.default_concurrency == 8
+    assert repr(adapter) == (
+        "MembershipBase(max_add_per_call=20, max_remove_per_call=1, concurrency=8)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("max_add_per_call", 51),
+        ("max_add_per_call", 0),
+        ("max_remove_per_call", 2),
+        ("concurrency", 0),
+        ("concurrency", True),
+    ],
+)
+def test_adapter_limits_refuse_what_the_vendor_does_not_allow(option: str, value: Any) -> None:
+    chosen: dict[str, Any] = dict.fromkeys(
+        ("max_add_per_call", "max_remove_per_call", "concurrency")
+    )
+    chosen[option] = value
+    with pytest.raises(errors.InvalidRequestError, match=option):
+        MembershipBase(LIMITS, **chosen)

@@ -4,9 +4,11 @@ One concern per module: ``urls`` (base URL, path segments, query), ``body`` (req
 ``timeouts``, ``response`` (reading answers and error bodies), ``send`` (one attempt, aiohttp
 failures mapped), ``retry`` (policy and decision), ``transport`` (a call: attempts, auth refresh,
 long-running waits), ``client`` (the base client, its options and ``with_options``), ``pager``,
-``convert`` (cattrs), ``validate`` (client-side checks), ``redact``, ``stats`` and ``seen``.
+``convert`` (cattrs), ``validate`` (client-side checks), ``redact``, ``stats``, ``seen``, and
+``adapter`` (what every membership adapter shares).
 """
 
+from .adapter import AdapterLimits, MembershipBase
 from .auth import NO_AUTH, Auth, BasicAuth, HeaderAuth
 from .client import BaseClient, ClientOptions
 from .convert import WIRE, lenient_int, make_converter, parse_date, parse_datetime, to_camel
@@ -37,6 +39,7 @@ __all__ = [
     "REDACTED",
     "USER_AGENT",
     "WIRE",
+    "AdapterLimits",
     "Auth",
     "BaseClient",
     "BasicAuth",
@@ -47,6 +50,7 @@ __all__ = [
     "ErrorParser",
     "GroupsSeen",
     "HeaderAuth",
+    "MembershipBase",
     "NotGiven",
     "Page",
     "Pager",

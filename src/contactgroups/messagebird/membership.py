@@ -5,22 +5,20 @@ from __future__ import annotations
 import warnings
 from collections.abc import AsyncIterator, Sequence
 
-from .._http import GroupsSeen, id_list, require_count
+from .._http import GroupsSeen, MembershipBase, id_list, require_count
 from ..errors import ContactGroupsError, NotFoundError, ValidationError
 from ..membership import BatchResult
 from .resources import Groups
 from .wire import (
-    DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,
-    MAX_IDS_PER_ADD,
-    MAX_IDS_PER_REMOVE,
+    LIMITS,
     PROVIDER,
 )
 
 __all__ = ["MessageBirdMembership"]
 
 
-class MessageBirdMembership:
+class MessageBirdMembership(MembershipBase):
     """MessageBird membership as ``multi`` sees it, built on ``client.groups``.
 
     ``add`` sends one ``PUT /groups/{id}/contacts`` (204: every id done). If MessageBird rejects a
@@ -44,46 +42,19 @@ class MessageBirdMembership:
     ) -> None:
         self._groups = _groups_of(groups)
         self._groups_seen = GroupsSeen(self._groups.get)
-        self._max_add = require_count(
-            max_add_per_call,
-            what="max_add_per_call",
-            maximum=MAX_IDS_PER_ADD,
-            default=MAX_IDS_PER_ADD,
-            provider=PROVIDER,
-        )
-        self._max_remove = require_count(
-            max_remove_per_call,
-            what="max_remove_per_call",
-            maximum=MAX_IDS_PER_REMOVE,
-            default=MAX_IDS_PER_REMOVE,
-            provider=PROVIDER,
-        )
-        self._concurrency = require_count(
-            concurrency, what="concurrency", default=DEFAULT_CONCURRENCY, provider=PROVIDER
+        super().__init__(
+            LIMITS,
+            max_add_per_call=max_add_per_call,
+            max_remove_per_call=max_remove_per_call,
+            concurrency=concurrency,
         )
         self._members_page_size = require_count(
             members_page_size, what="members_page_size", provider=PROVIDER
         )
 
-    @property
-    def provider(self) -> str:
-        return PROVIDER
-
-    @property
-    def max_add_per_call(self) -> int:
-        return self._max_add
-
-    @property
-    def max_remove_per_call(self) -> int:
-        return self._max_remove
-
-    @property
-    def default_concurrency(self) -> int:
-        return self._concurrency
-
     async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
         """Add ``ids`` (1..max_add_per_call) in one call, falling back to one call per id on 422."""
-        values = id_list(ids, max_items=self._max_add, provider=PROVIDER)
+        values = id_list(ids, max_items=self.max_add_per_call, provider=PROVIDER)
         try:
             await self._groups.add_contacts(group_id, values)
         except ValidationError as exc:
@@ -106,7 +77,7 @@ class MessageBirdMembership:
 
     async def remove(self, group_id: str, ids: Sequence[str]) -> BatchResult:
         """Remove one id; a 404 means it was not a member (once the group is known to exist)."""
-        (contact_id,) = id_list(ids, max_items=self._max_remove, provider=PROVIDER)
+        (contact_id,) = id_list(ids, max_items=self.max_remove_per_call, provider=PROVIDER)
         try:
             await self._groups.remove_contact(group_id, contact_id)
         except NotFoundError:

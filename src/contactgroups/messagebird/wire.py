@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import quote
 
-from .._http import Response
+from .._http import AdapterLimits, Response
 from ..errors import InvalidRequestError
 
 __all__ = [
@@ -102,3 +102,14 @@ def next_offset(offset: int, count: int, total_count: int) -> int | None:
     """Where the next page starts: ``offset + count`` while that is below ``totalCount``."""
     end = offset + count
     return end if count > 0 and end < total_count else None
+
+
+#: What ``multi`` may send at once to this vendor, and the adapter's defaults.
+LIMITS = AdapterLimits(
+    provider=PROVIDER,
+    max_add=MAX_IDS_PER_ADD,
+    max_remove=MAX_IDS_PER_REMOVE,
+    default_add=MAX_IDS_PER_ADD,
+    default_remove=MAX_IDS_PER_REMOVE,
+    default_concurrency=DEFAULT_CONCURRENCY,
+)

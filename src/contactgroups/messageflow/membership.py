@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from .._http import require_count
+from .._http import MembershipBase
 from ..errors import ContactGroupsError, InvalidRequestError, OutcomeUnknownError
 from ..membership import BatchResult
 from .groups import Groups
 from .models import BulkResult, ItemError
-from .wire import DEFAULT_CONCURRENCY, MAX_IDS_PER_CALL, PROVIDER, numeric_id
+from .wire import DEFAULT_CONCURRENCY, LIMITS, MAX_IDS_PER_CALL, PROVIDER, numeric_id
 
 # the limits are defined in `wire`; they stay importable from here
 __all__ = ["DEFAULT_CONCURRENCY", "MAX_IDS_PER_CALL", "MessageFlowMembership"]
@@ -30,7 +30,7 @@ def _key(value: str | None) -> str | None:
     return str(int(text)) if text.isascii() and text.isdigit() else text
 
 
-class MessageFlowMembership:
+class MessageFlowMembership(MembershipBase):
     """``multi``'s view of MessageFlow group membership: one ``POST``/``DELETE
     /group/{groupId}/contact`` per chunk of up to 1000 contact ids (a 207 fails only the ids it
     names), members read through the listing, 1000 per page.
@@ -48,51 +48,23 @@ class MessageFlowMembership:
         concurrency: int | None = None,
     ) -> None:
         self._groups = groups
-        self._max_add = require_count(
-            max_add_per_call,
-            what="max_add_per_call",
-            maximum=MAX_IDS_PER_CALL,
-            default=MAX_IDS_PER_CALL,
-            provider=PROVIDER,
+        super().__init__(
+            LIMITS,
+            max_add_per_call=max_add_per_call,
+            max_remove_per_call=max_remove_per_call,
+            concurrency=concurrency,
         )
-        self._max_remove = require_count(
-            max_remove_per_call,
-            what="max_remove_per_call",
-            maximum=MAX_IDS_PER_CALL,
-            default=MAX_IDS_PER_CALL,
-            provider=PROVIDER,
-        )
-        self._concurrency = require_count(
-            concurrency,
-            what="concurrency",
-            default=DEFAULT_CONCURRENCY,
-            provider=PROVIDER,
-        )
-
-    @property
-    def provider(self) -> str:
-        return PROVIDER
-
-    @property
-    def max_add_per_call(self) -> int:
-        return self._max_add
-
-    @property
-    def max_remove_per_call(self) -> int:
-        return self._max_remove
-
-    @property
-    def default_concurrency(self) -> int:
-        return self._concurrency
 
     async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
         """Add up to ``max_add_per_call`` contact ids in one call."""
-        return await self._apply(self._groups.add_contacts, group_id, ids, self._max_add, "add")
+        return await self._apply(
+            self._groups.add_contacts, group_id, ids, self.max_add_per_call, "add"
+        )
 
     async def remove(self, group_id: str, ids: Sequence[str]) -> BatchResult:
         """Remove up to ``max_remove_per_call`` contact ids in one call."""
         return await self._apply(
-            self._groups.remove_contacts, group_id, ids, self._max_remove, "remove"
+            self._groups.remove_contacts, group_id, ids, self.max_remove_per_call, "remove"
         )
 
     async def members(self, group_id: str) -> AsyncIterator[str]:

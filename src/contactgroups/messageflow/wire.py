@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final, TypeVar
 
-from .._http import Response, id_list
+from .._http import AdapterLimits, Response, id_list
 from ..errors import InvalidRequestError, NotFoundError
 
 __all__ = [
@@ -295,3 +295,14 @@ def count_of(body: Mapping[str, Any]) -> int | None:
     if isinstance(first, str) and _DIGITS.fullmatch(first):
         return int(first)
     return None
+
+
+#: What ``multi`` may send at once to this vendor, and the adapter's defaults.
+LIMITS = AdapterLimits(
+    provider=PROVIDER,
+    max_add=MAX_IDS_PER_CALL,
+    max_remove=MAX_IDS_PER_CALL,
+    default_add=MAX_IDS_PER_CALL,
+    default_remove=MAX_IDS_PER_CALL,
+    default_concurrency=DEFAULT_CONCURRENCY,
+)

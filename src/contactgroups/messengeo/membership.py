@@ -14,16 +14,15 @@ import warnings
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from .._http import chunked, require_count
+from .._http import MembershipBase, chunked
 from ..errors import ContactGroupsError, InvalidRequestError, NotFoundError, ValidationError
 from ..membership import BatchResult
+from . import wire
 from .contacts import Contacts
 from .lists import Lists
 from .wire import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_IDS_PER_CALL,
+    LIMITS,
     LOOKUP_SIZE,
-    MAX_IDS_IN_BODY,
     MEMBERS_PAGE_SIZE,
     PROVIDER,
     log,
@@ -47,11 +46,11 @@ def __getattr__(name: str) -> object:
             DeprecationWarning,
             stacklevel=2,
         )
-        return globals()[new]
+        return getattr(wire, new)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class MessengeoMembership:
+class MessengeoMembership(MembershipBase):
     """``MembershipAdapter`` over ``client.lists``: group ids are list ids, ids are contact ids.
 
     Messengeo adds and removes many contact ids per call but only counts what changed, so a
@@ -71,49 +70,22 @@ class MessengeoMembership:
     ) -> None:
         self._lists = lists
         self._contacts = contacts
-        self._add_size = require_count(
-            max_add_per_call,
-            what="max_add_per_call",
-            maximum=MAX_IDS_IN_BODY,
-            default=DEFAULT_IDS_PER_CALL,
-            provider=PROVIDER,
+        super().__init__(
+            LIMITS,
+            max_add_per_call=max_add_per_call,
+            max_remove_per_call=max_remove_per_call,
+            concurrency=concurrency,
         )
-        self._remove_size = require_count(
-            max_remove_per_call,
-            what="max_remove_per_call",
-            maximum=MAX_IDS_IN_BODY,
-            default=DEFAULT_IDS_PER_CALL,
-            provider=PROVIDER,
-        )
-        self._concurrency = require_count(
-            concurrency, what="concurrency", default=DEFAULT_CONCURRENCY, provider=PROVIDER
-        )
-
-    @property
-    def provider(self) -> str:
-        return PROVIDER
-
-    @property
-    def max_add_per_call(self) -> int:
-        return self._add_size
-
-    @property
-    def max_remove_per_call(self) -> int:
-        return self._remove_size
-
-    @property
-    def default_concurrency(self) -> int:
-        return self._concurrency
 
     async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
         """Add up to ``max_add_per_call`` contacts (``action=contactadd``)."""
-        self._check_batch(ids, self._add_size)
+        self._check_batch(ids, self.max_add_per_call)
         count = await self._lists.add_contacts(group_id, ids)
         return await self._settle(group_id, ids, count, adding=True)
 
     async def remove(self, group_id: str, ids: Sequence[str]) -> BatchResult:
         """Remove up to ``max_remove_per_call`` contacts (``action=contactremove``)."""
-        self._check_batch(ids, self._remove_size)
+        self._check_batch(ids, self.max_remove_per_call)
         count = await self._lists.remove_contacts(group_id, ids)
         return await self._settle(group_id, ids, count, adding=False)
 
@@ -160,9 +132,3 @@ class MessengeoMembership:
                 f"{len(ids)} ids given; this adapter sends at most {limit} per call",
                 provider=PROVIDER,
             )
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(max_add_per_call={self._add_size}, "
-            f"max_remove_per_call={self._remove_size}, concurrency={self._concurrency})"
-        )

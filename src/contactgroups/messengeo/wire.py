@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._http import Response, id_list, require_text, to_camel
+from .._http import AdapterLimits, Response, id_list, require_text, to_camel
 from ..errors import InvalidRequestError, NotFoundError
 
 __all__ = [
@@ -160,3 +160,14 @@ def is_vendor_not_found(error: NotFoundError) -> bool:
     except ValueError:
         return False
     return isinstance(data, Mapping) and str(data.get("status")) == "404"
+
+
+#: What ``multi`` may send at once to this vendor, and the adapter's defaults.
+LIMITS = AdapterLimits(
+    provider=PROVIDER,
+    max_add=MAX_IDS_IN_BODY,
+    max_remove=MAX_IDS_IN_BODY,
+    default_add=DEFAULT_IDS_PER_CALL,
+    default_remove=DEFAULT_IDS_PER_CALL,
+    default_concurrency=DEFAULT_CONCURRENCY,
+)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import ClassVar
 
-from .._http import GroupsSeen, require_count
+from .._http import GroupsSeen, MembershipBase
 from ..errors import (
     ConflictError,
     InvalidRequestError,
@@ -20,12 +20,12 @@ from ..errors import (
 )
 from ..membership import BatchResult
 from .resources import Contacts, Groups
-from .wire import DEFAULT_CONCURRENCY, MAX_PHONES_PER_CALL, PROVIDER, check_phone
+from .wire import DEFAULT_CONCURRENCY, LIMITS, PROVIDER, check_phone
 
 __all__ = ["MessenteMembership"]
 
 
-class MessenteMembership:
+class MessenteMembership(MembershipBase):
     """Group membership at Messente as ``multi`` uses it: one phone number per call.
 
     Takes the client's ``groups`` and ``contacts``. ``max_add_per_call`` and
@@ -48,22 +48,11 @@ class MessenteMembership:
         concurrency: int | None = None,
         create_missing_contacts: bool = True,
     ) -> None:
-        self._max_add = require_count(
-            max_add_per_call,
-            what="max_add_per_call",
-            default=MAX_PHONES_PER_CALL,
-            maximum=MAX_PHONES_PER_CALL,
-            provider=PROVIDER,
-        )
-        self._max_remove = require_count(
-            max_remove_per_call,
-            what="max_remove_per_call",
-            default=MAX_PHONES_PER_CALL,
-            maximum=MAX_PHONES_PER_CALL,
-            provider=PROVIDER,
-        )
-        self._concurrency = require_count(
-            concurrency, what="concurrency", default=DEFAULT_CONCURRENCY, provider=PROVIDER
+        super().__init__(
+            LIMITS,
+            max_add_per_call=max_add_per_call,
+            max_remove_per_call=max_remove_per_call,
+            concurrency=concurrency,
         )
         self._groups = groups
         self._contacts = contacts
@@ -72,25 +61,9 @@ class MessenteMembership:
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(concurrency={self._concurrency}, "
+            f"{type(self).__name__}(concurrency={self.default_concurrency}, "
             f"create_missing_contacts={self._create_missing})"
         )
-
-    @property
-    def provider(self) -> str:
-        return PROVIDER
-
-    @property
-    def max_add_per_call(self) -> int:
-        return self._max_add
-
-    @property
-    def max_remove_per_call(self) -> int:
-        return self._max_remove
-
-    @property
-    def default_concurrency(self) -> int:
-        return self._concurrency
 
     @property
     def create_missing_contacts(self) -> bool:

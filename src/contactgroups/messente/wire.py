@@ -10,7 +10,7 @@ from typing import Any, Final, TypeVar
 
 import cattrs
 
-from .._http import Page, Pager, Response, require_e164, to_camel
+from .._http import AdapterLimits, Page, Pager, Response, require_e164, to_camel
 from ..errors import InvalidRequestError
 
 __all__ = [
@@ -93,3 +93,14 @@ def contact_fields(**values: str | None) -> dict[str, str]:
             )
         body[to_camel(name)] = value
     return body
+
+
+#: What ``multi`` may send at once to this vendor, and the adapter's defaults.
+LIMITS = AdapterLimits(
+    provider=PROVIDER,
+    max_add=MAX_PHONES_PER_CALL,
+    max_remove=MAX_PHONES_PER_CALL,
+    default_add=MAX_PHONES_PER_CALL,
+    default_remove=MAX_PHONES_PER_CALL,
+    default_concurrency=DEFAULT_CONCURRENCY,
+)
