@@ -7,29 +7,12 @@ import ssl
 import types
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from ..membership import HasMembership
+from ..providers import ProviderClient
 from ._server import Faults, RecordedRequest
 
-__all__ = ["FakeClient", "VendorFake"]
+__all__ = ["VendorFake"]
 
-_C = TypeVar("_C", bound="FakeClient")
 _F = TypeVar("_F", bound="VendorFake")
-
-
-@runtime_checkable
-class FakeClient(HasMembership, Protocol):
-    """The SDK client a fake hands out: ``client.membership`` for ``multi``, and it closes."""
-
-    async def aclose(self) -> None: ...
-
-    async def __aenter__(self: _C) -> _C: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: types.TracebackType | None,
-    ) -> None: ...
 
 
 @runtime_checkable
@@ -87,6 +70,6 @@ class VendorFake(Protocol):
         credentials), plain values that can cross a process boundary."""
         ...
 
-    def client(self, **kwargs: Any) -> FakeClient:
+    def client(self, **kwargs: Any) -> ProviderClient:
         """The vendor's ``Client`` built from ``client_options()``; ``kwargs`` override or add."""
         ...
