@@ -54,18 +54,20 @@ def _messageflow_group(result: Any) -> Any:
 _CREATED_GROUP: dict[str, Callable[[Any], Any]] = {providers.MESSAGEFLOW.name: _messageflow_group}
 
 
+def _taking(option: str) -> str:
+    """The providers whose client takes this option, for messages."""
+    return ", ".join(p.name for p in PROVIDERS if option in p.options)
+
+
 def _client_from_env(provider: Provider, args: argparse.Namespace) -> Any:
-    try:
-        credentials = provider.credentials_from_env()
-    except InvalidRequestError as exc:  # names the missing variables, never a value
-        raise UsageError(str(exc)) from None
+    # InvalidRequestError (exit 2) names any variable not set, never a value
+    credentials = provider.credentials_from_env()
     kwargs: dict[str, Any] = {}
     if args.base_url:
         kwargs["base_url"] = args.base_url
     if args.token_url:
         if "token_url" not in provider.options:
-            takers = [p.name for p in PROVIDERS if "token_url" in p.options]
-            raise UsageError(f"--token-url is for {', '.join(takers)} only")
+            raise UsageError(f"--token-url is for {_taking('token_url')} only")
         kwargs["token_url"] = args.token_url
     return provider.client(**credentials, **kwargs)
 
@@ -299,7 +301,7 @@ def _parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--provider", required=True, choices=providers.NAMES)
         p.add_argument("--base-url", help="another server for the vendor's API (e.g. a fake)")
-        p.add_argument("--token-url", help="messengeo: another OAuth token endpoint")
+        p.add_argument("--token-url", help=f"{_taking('token_url')}: another OAuth token endpoint")
         p.add_argument("--json", action="store_true", help="JSON output for scripts")
 
     groups = commands.add_parser("groups", help="list or create groups").add_subparsers(

@@ -1,7 +1,7 @@
 """A static check, for mypy only: each of the four fakes has the interface they all share.
 
-Never imported at run time (it would import every provider); ``tests/testing`` checks the same
-at run time.
+The library never imports it (that would import every provider); ``tests/testing`` checks the
+same at run time.
 """
 
 from __future__ import annotations
