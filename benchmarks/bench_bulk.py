@@ -87,7 +87,8 @@ async def bulk_add(total: int, latency: float, providers: tuple[str, ...]) -> di
             peak = peak_rss_mb() if can_reset else max(rss_mb(), rss_before)
             # what the Report itself holds per id (one outcome per id, by design)
             fake_cpu = fakes.cpu_seconds() - fake_cpu_started
-            report_mb = sum(sys.getsizeof(s.outcomes) for s in result._states) / 2**20
+            # (a dict per target with an entry per id, sized from the Report's public targets)
+            report_mb = sum(sys.getsizeof(dict.fromkeys(t.ids)) for t in result.targets) / 2**20
             report_mb += sum(sys.getsizeof(t.ids) for t in result.targets) / 2**20
             landed = {p: fakes.member_count(p) for p in providers}
             per_provider = {}

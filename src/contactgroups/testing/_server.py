@@ -122,10 +122,7 @@ class FakeServer:
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
         await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
-        self._port = sockets[0].getsockname()[1]
+        self._port = int(runner.addresses[0][1])  # (host, port) of the socket bound
         self._host = host
         self._scheme = "https" if ssl_context is not None else "http"
         self._runner = runner
