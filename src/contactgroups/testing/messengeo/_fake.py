@@ -172,24 +172,14 @@ class MessengeoFake(FakeServer):
             form = await request.post()
         grant = str(form.get("grant_type", ""))
         if grant != "client_credentials":
-            return json_response(
-                {
-                    "error": "unsupported_grant_type",
-                    "error_description": f"The grant type {grant!r} is not supported",
-                },
-                400,
+            return _oauth_error(
+                "unsupported_grant_type", f"The grant type {grant!r} is not supported"
             )
         if (
             str(form.get("client_id", "")) != self.client_id
             or str(form.get("client_secret", "")) != self.client_secret
         ):
-            return json_response(
-                {
-                    "error": "invalid_client",
-                    "error_description": "The client credentials are invalid",
-                },
-                400,
-            )
+            return _oauth_error("invalid_client", "The client credentials are invalid")
         token = secrets.token_urlsafe(24)
         self.tokens[token] = self.clock() + self.token_lifetime
         return json_response(
@@ -453,3 +443,8 @@ class MessengeoFake(FakeServer):
         limit, offset = self._window(params)
         total = len(items) if truthy(params.get("total", "")) else None
         return items[offset : offset + limit], total
+
+
+def _oauth_error(error: str, description: str) -> web.Response:
+    """An OAuth 2 error answer of the token endpoint (RFC 6749 5.2)."""
+    return json_response({"error": error, "error_description": description}, 400)
