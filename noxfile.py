@@ -12,7 +12,7 @@ nox.options.error_on_missing_interpreters = False  # run the Pythons this machin
 @nox.session(python=["3.10", "3.11", "3.12", "3.13"])
 def tests(session: nox.Session) -> None:
     """The test-suite (fakes on 127.0.0.1 only), on every supported Python found."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[cli,test]")  # the CLI's tests need its extra
     session.run("pytest", "-q", *session.posargs)
 
 
@@ -25,7 +25,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[dev,test]")  # the pytest plugin imports pytest-asyncio
+    # the pytest plugin imports pytest-asyncio, the CLI rich
+    session.install("-e", ".[cli,dev,test]")
     session.run("mypy", "--strict", "src")
 
 

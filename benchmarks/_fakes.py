@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import importlib
 import json
 import math
 import multiprocessing
@@ -29,15 +28,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Every vendor, in the order figures are printed.
-ALL_PROVIDERS = ("messagebird", "messente", "messageflow", "messengeo")
+from contactgroups import providers
 
-_FAKE_CLASSES = {
-    "messagebird": ("contactgroups.testing.messagebird", "MessageBirdFake"),
-    "messente": ("contactgroups.testing.messente", "MessenteFake"),
-    "messageflow": ("contactgroups.testing.messageflow", "MessageFlowFake"),
-    "messengeo": ("contactgroups.testing.messengeo", "MessengeoFake"),
-}
+#: Every vendor, in the order figures are printed.
+ALL_PROVIDERS = providers.NAMES
 
 RESULT_PREFIX = "BENCH-RESULT "
 #: set (by run_all.py) to make every script also print its figures as JSON lines
@@ -47,14 +41,13 @@ RESULTS_ENV = "CONTACTGROUPS_BENCH_RESULTS"
 def available_providers() -> tuple[str, ...]:
     """The providers whose client and fake import (Messengeo may not have landed yet)."""
     found = []
-    for provider in ALL_PROVIDERS:
-        module, name = _FAKE_CLASSES[provider]
+    for provider in providers.PROVIDERS:
         try:
-            getattr(importlib.import_module(module), name)
-            importlib.import_module(f"contactgroups.{provider}").Client  # noqa: B018
+            provider.fake_class()
+            provider.client_class()
         except (ImportError, AttributeError):
             continue
-        found.append(provider)
+        found.append(provider.name)
     return tuple(found)
 
 
@@ -84,25 +77,6 @@ class FakeInfo:
     seed_seconds: float
 
 
-def _client_kwargs(provider: str, fake: Any) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"base_url": fake.url}
-    if provider == "messagebird":
-        kwargs["access_key"] = fake.access_key
-    elif provider == "messente":
-        kwargs.update(username=fake.username, password=fake.password)
-    elif provider == "messageflow":
-        kwargs.update(authorization=fake.authorization, application_key=fake.application_key)
-    elif provider == "messengeo":
-        kwargs.update(
-            client_id=fake.client_id,
-            client_secret=fake.client_secret,
-            token_url=fake.origin + "/token",
-        )
-    else:
-        raise ValueError(f"unknown provider {provider!r}")
-    return kwargs
-
-
 def _seed_members(fake: Any, provider: str, group_id: str, ids: Sequence[str]) -> None:
     if hasattr(fake, "seed_members"):
         fake.seed_members(group_id, list(ids))
@@ -120,8 +94,7 @@ async def _child_main(
     infos: dict[str, FakeInfo] = {}
     try:
         for spec in specs:
-            module, name = _FAKE_CLASSES[spec.provider]
-            cls = getattr(importlib.import_module(module), name)
+            cls = providers.get(spec.provider).fake_class()
             fake = cls(faults=Faults(latency=spec.latency), record=False, **dict(spec.options))
             await fake.start("127.0.0.1", 0)
             fakes[spec.provider] = fake
@@ -133,7 +106,7 @@ async def _child_main(
             groups[spec.provider] = group_id
             infos[spec.provider] = FakeInfo(
                 provider=spec.provider,
-                client_kwargs=_client_kwargs(spec.provider, fake),
+                client_kwargs=fake.client_options(),
                 group_id=group_id,
                 ids=list(ids) if spec.return_ids else [],
                 seed_seconds=time.perf_counter() - started,
@@ -260,9 +233,8 @@ class Fakes:
 
     def client(self, provider: str, **overrides: Any) -> Any:
         """A contactgroups client for this provider's fake (created in this process)."""
-        module = importlib.import_module(f"contactgroups.{provider}")
         kwargs = {**self.info[provider].client_kwargs, **overrides}
-        return module.Client(**kwargs)
+        return providers.get(provider).client(**kwargs)
 
 
 # -- measuring -----------------------------------------------------------------------------------

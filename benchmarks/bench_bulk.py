@@ -48,7 +48,7 @@ from _fakes import (
     run,
 )
 
-from contactgroups import multi
+from contactgroups import multi, providers
 from contactgroups._http import USER_AGENT
 
 TARGET = 1.15
@@ -169,18 +169,14 @@ async def raw_floor(total: int, latency: float, providers: tuple[str, ...]) -> d
 
 def _adapter_defaults() -> dict[str, tuple[int, int]]:
     """Ids per add call and calls at once, read from the SDK adapters (no request is sent)."""
-    from contactgroups import messagebird, messageflow, messengeo, messente
-
-    clients = {
-        "messagebird": messagebird.Client(access_key="unused"),
-        "messente": messente.Client(username="unused", password="unused"),
-        "messageflow": messageflow.Client(authorization="unused", application_key="unused"),
-        "messengeo": messengeo.Client(client_id="unused", client_secret="unused"),
-    }
-    return {
-        name: (c.membership.max_add_per_call, c.membership.default_concurrency)
-        for name, c in clients.items()
-    }
+    defaults = {}
+    for provider in providers.PROVIDERS:
+        client = provider.client(**{c.keyword: "unused" for c in provider.credentials})
+        defaults[provider.name] = (
+            client.membership.max_add_per_call,
+            client.membership.default_concurrency,
+        )
+    return defaults
 
 
 #: ids per call and concurrency of the raw floor: the SDK adapters' defaults

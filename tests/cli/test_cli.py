@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+pytest.importorskip("rich", reason="the CLI needs its extra: pip install -e '.[cli]'")
+
 from contactgroups.cli import main
 from contactgroups.testing.messagebird import MessageBirdFake
 from contactgroups.testing.messageflow import MessageFlowFake

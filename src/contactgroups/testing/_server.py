@@ -3,6 +3,7 @@
 A fake is an ``aiohttp.web.Application`` built by a vendor module plus this wrapper. Faults are
 injected *before* the vendor handler runs, so a faulted request never changes the fake's state
 (a retry is then the only way the change lands) — except ``slow``, which delays and then answers.
+A handler refuses a request by raising ``FakeRejection`` with the vendor's own error answer.
 """
 
 from __future__ import annotations
@@ -18,11 +19,23 @@ from typing import Any, TypeVar
 import attrs
 from aiohttp import web
 
-__all__ = ["FakeServer", "Faults", "RecordedRequest"]
+__all__ = ["FakeRejection", "FakeServer", "Faults", "RecordedRequest", "json_response"]
 
 _S = TypeVar("_S", bound="FakeServer")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class FakeRejection(Exception):
+    """Raised inside a fake's handler: answer ``response`` (the vendor-shaped error) at once.
+
+    ``FakeServer`` catches it and sends the response, so a refusal deep in a helper needs no
+    plumbing back to the handler.
+    """
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
 
 
 @attrs.define
@@ -91,7 +104,9 @@ class FakeServer:
         self.faults = faults or Faults()
         self.record = record
         self.requests: list[RecordedRequest] = []
-        self.app = web.Application(middlewares=[self._fault_middleware], client_max_size=64 * 2**20)
+        self.app = web.Application(
+            middlewares=[self._fault_middleware, _rejection_middleware], client_max_size=64 * 2**20
+        )
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -107,10 +122,7 @@ class FakeServer:
         await runner.setup()
         site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
         await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
-        self._port = sockets[0].getsockname()[1]
+        self._port = int(runner.addresses[0][1])  # (host, port) of the socket bound
         self._host = host
         self._scheme = "https" if ssl_context is not None else "http"
         self._runner = runner
@@ -213,6 +225,14 @@ class FakeServer:
     def fault_response(self, request: web.Request, status: int) -> web.Response:
         """The vendor's error answer for an injected fault; vendors override for their body."""
         return web.json_response({"error": f"injected {status}"}, status=status)
+
+
+@web.middleware
+async def _rejection_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except FakeRejection as rejection:
+        return rejection.response
 
 
 def json_response(data: Any, status: int = 200, **kwargs: Any) -> web.Response:

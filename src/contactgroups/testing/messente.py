@@ -24,23 +24,19 @@ from .._http.validate import E164_RE
 from ..messente import Client
 from ..messente.errors import TITLES, code_for_status
 from ..messente.models import CONTACT_FIELDS
-from ._server import FakeServer, Faults, Handler, json_response
+from ._server import FakeRejection, FakeServer, Faults, Handler, json_response
 
 __all__ = ["MessenteFake"]
-
-
-class _Problem(Exception):
-    """An error answer, raised inside a handler."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 def _error_body(status: int, detail: str) -> dict[str, Any]:
     code = code_for_status(status)
     return {"errors": [{"title": TITLES[code], "detail": detail, "code": code}]}
+
+
+def _problem(status: int, detail: str) -> FakeRejection:
+    """Messente's error answer, to raise inside a handler."""
+    return FakeRejection(json_response(_error_body(status, detail), status))
 
 
 class _Group:
@@ -146,11 +142,13 @@ class MessenteFake(FakeServer):
 
     # -- helpers for tests, benchmarks and the demo ------------------------------------------------
 
+    def client_options(self) -> dict[str, Any]:
+        """The ``messente.Client`` keywords for this fake: its URL and credentials."""
+        return {"base_url": self.url, "username": self.username, "password": self.password}
+
     def client(self, **kwargs: Any) -> Client:
         """A ``messente.Client`` pointed at this fake, with its credentials."""
-        kwargs.setdefault("username", self.username)
-        kwargs.setdefault("password", self.password)
-        return Client(base_url=self.url, **kwargs)
+        return Client(**{**self.client_options(), **kwargs})
 
     def seed_group(self, name: str = "Seeded group") -> str:
         """Create a group directly in state; return its id (a UUID string)."""
@@ -204,8 +202,6 @@ class MessenteFake(FakeServer):
             )
         try:
             return await handler(request)
-        except _Problem as problem:
-            return json_response(_error_body(problem.status, problem.detail), problem.status)
         except web.HTTPException as exc:  # no route, wrong method
             if exc.status < 400:
                 raise
@@ -251,20 +247,20 @@ class MessenteFake(FakeServer):
         group = self.groups.get(group_id)
         if group is None:
             status = 404 if self._is_uuid(group_id) else self.non_uuid_group_id_status
-            raise _Problem(status, f"Group {group_id} not found")
+            raise _problem(status, f"Group {group_id} not found")
         return group
 
     @staticmethod
     def _phone(request: web.Request) -> str:
         phone = request.match_info["phone"]
         if not E164_RE.match(phone):
-            raise _Problem(400, "Invalid phone number")
+            raise _problem(400, "Invalid phone number")
         return phone
 
     def _contact(self, phone: str) -> _Contact:
         contact = self.contacts.get(phone)
         if contact is None:
-            raise _Problem(404, f"Contact with phone number {phone} not found")
+            raise _problem(404, f"Contact with phone number {phone} not found")
         return contact
 
     @staticmethod
@@ -273,17 +269,17 @@ class MessenteFake(FakeServer):
         try:
             data = json.loads(raw) if raw.strip() else None
         except ValueError:
-            raise _Problem(400, "Request body is not valid JSON") from None
+            raise _problem(400, "Request body is not valid JSON") from None
         if not isinstance(data, dict):
-            raise _Problem(400, "Request body must be a JSON object")
+            raise _problem(400, "Request body must be a JSON object")
         return data
 
     def _name(self, data: dict[str, Any]) -> str:
         name = data.get("name")
         if not isinstance(name, str) or not name:
-            raise _Problem(400, "Field 'name' is required and must be a non-empty string")
+            raise _problem(400, "Field 'name' is required and must be a non-empty string")
         if self.max_group_name_length is not None and len(name) > self.max_group_name_length:
-            raise _Problem(400, f"Field 'name' is longer than {self.max_group_name_length}")
+            raise _problem(400, f"Field 'name' is longer than {self.max_group_name_length}")
         return name
 
     @staticmethod
@@ -292,10 +288,10 @@ class MessenteFake(FakeServer):
         for key, value in data.items():
             if key not in CONTACT_FIELDS:
                 if strict:
-                    raise _Problem(400, f"Unknown field {key!r}")
+                    raise _problem(400, f"Unknown field {key!r}")
                 continue
             if value is not None and not isinstance(value, str):
-                raise _Problem(400, f"Field {key!r} must be a string or null")
+                raise _problem(400, f"Field {key!r} must be a string or null")
             fields[key] = value
         return fields
 
@@ -328,9 +324,9 @@ class MessenteFake(FakeServer):
         group = self._group(request)
         contact = self.contacts.get(phone)
         if contact is None:
-            raise _Problem(404, "Contact or group is missing")
+            raise _problem(404, "Contact or group is missing")
         if phone in group.members:
-            raise _Problem(409, f"Contact {phone} is already in group {group.id}")
+            raise _problem(409, f"Contact {phone} is already in group {group.id}")
         self._join(group, contact)
         return json_response({}, status=201)
 
@@ -339,7 +335,7 @@ class MessenteFake(FakeServer):
         group = self._group(request)
         contact = self.contacts.get(phone)
         if contact is None or phone not in group.members:
-            raise _Problem(404, f"Contact {phone} is not in group {group.id}")
+            raise _problem(404, f"Contact {phone} is not in group {group.id}")
         self._leave(group, contact)
         return web.Response(status=204)
 
@@ -352,11 +348,11 @@ class MessenteFake(FakeServer):
         groups: list[_Group] = []
         for group_id in group_ids:
             if not self._is_uuid(group_id):
-                raise _Problem(400, f"Invalid groupIds value {group_id!r}")
+                raise _problem(400, f"Invalid groupIds value {group_id!r}")
             group = self.groups.get(group_id)
             if group is None:
                 if self.unknown_group_filter == "error":
-                    raise _Problem(400, f"Group {group_id} does not exist")
+                    raise _problem(400, f"Group {group_id} does not exist")
                 if self.group_filter == "intersection":
                     return json_response({"contacts": []})
                 continue
@@ -374,9 +370,9 @@ class MessenteFake(FakeServer):
         data = await self._body(request)
         phone = data.get("phoneNumber")
         if not isinstance(phone, str) or not E164_RE.match(phone):
-            raise _Problem(400, "Field 'phoneNumber' must be a phone number in E.164 format")
+            raise _problem(400, "Field 'phoneNumber' must be a phone number in E.164 format")
         if phone in self.contacts:
-            raise _Problem(409, f"Contact with phone number {phone} already exists")
+            raise _problem(409, f"Contact with phone number {phone} already exists")
         contact = self._new_contact(phone, self._fields(data, strict=False))
         return json_response({"contact": contact.wire()}, status=201)
 
@@ -387,7 +383,7 @@ class MessenteFake(FakeServer):
         contact = self._contact(self._phone(request))
         data = await self._body(request)
         if not data:
-            raise _Problem(400, "Nothing to update")
+            raise _problem(400, "Nothing to update")
         contact.fields.update(self._fields(data, strict=True))
         return json_response({"contact": contact.wire()})
 

@@ -1,6 +1,8 @@
 """pytest fixtures for the fake vendors (registered through the ``pytest11`` entry point).
 
-Each fixture starts a fresh fake on 127.0.0.1 and a free port, yields it, and stops it::
+One fixture per provider in ``contactgroups.providers`` (``messagebird_fake``, ``messente_fake``,
+``messageflow_fake``, ``messengeo_fake``). Each starts a fresh fake on 127.0.0.1 and a free port,
+yields it, and stops it::
 
     async def test_my_sync(messagebird_fake):
         group = messagebird_fake.seed_group("VIP")
@@ -14,9 +16,10 @@ registered and nothing else changes.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from typing import Any
+
+from ..providers import PROVIDERS, Provider
 
 try:
     import pytest_asyncio
@@ -27,34 +30,29 @@ except ImportError:  # pragma: no cover - the plugin stays inert without pytest-
 
 __all__ = ["FAKES", "start_fake"]
 
+_BY_FIXTURE = {provider.fixture_name: provider for provider in PROVIDERS}
+
 #: fixture name -> (module, class) of each fake, imported only when a test asks for it.
-FAKES = {
-    "messagebird_fake": ("contactgroups.testing.messagebird", "MessageBirdFake"),
-    "messente_fake": ("contactgroups.testing.messente", "MessenteFake"),
-    "messageflow_fake": ("contactgroups.testing.messageflow", "MessageFlowFake"),
-    "messengeo_fake": ("contactgroups.testing.messengeo", "MessengeoFake"),
-}
+FAKES = {name: (p.fake_module, p.fake_class_name) for name, p in _BY_FIXTURE.items()}
 
 
 def start_fake(fixture_name: str, **kwargs: Any) -> Any:
     """A new (not yet started) fake by fixture name; ``async with`` it to run it."""
-    module_name, class_name = FAKES[fixture_name]
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(**kwargs)
+    return _BY_FIXTURE[fixture_name].fake_class()(**kwargs)
 
 
 if _HAVE_PYTEST_ASYNCIO:
 
-    def _make_fixture(name: str) -> Any:
+    def _make_fixture(provider: Provider) -> Any:
         async def fixture() -> AsyncIterator[Any]:
-            async with start_fake(name) as fake:
+            async with start_fake(provider.fixture_name) as fake:
                 yield fake
 
-        fixture.__name__ = name
-        fixture.__doc__ = f"A fresh {FAKES[name][1]} on 127.0.0.1 (stopped after the test)."
-        return pytest_asyncio.fixture(name=name)(fixture)
+        fixture.__name__ = provider.fixture_name
+        fixture.__doc__ = (
+            f"A fresh {provider.fake_class_name} on 127.0.0.1 (stopped after the test)."
+        )
+        return pytest_asyncio.fixture(name=provider.fixture_name)(fixture)
 
-    messagebird_fake = _make_fixture("messagebird_fake")
-    messente_fake = _make_fixture("messente_fake")
-    messageflow_fake = _make_fixture("messageflow_fake")
-    messengeo_fake = _make_fixture("messengeo_fake")
+    # pytest finds fixtures among the module's names
+    globals().update({p.fixture_name: _make_fixture(p) for p in PROVIDERS})

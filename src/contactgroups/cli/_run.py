@@ -1,14 +1,6 @@
-"""The ``contactgroups`` command.
+"""The commands behind ``contactgroups``: the demo on the fakes, groups and members at a vendor.
 
-- ``contactgroups demo``: four fake vendors on 127.0.0.1, one bulk add and one bulk remove across
-  all of them with a progress bar per provider, and the report. No account needed.
-- ``contactgroups groups list|create --provider P``: groups (lists, at Messengeo) at a real vendor.
-- ``contactgroups members add|remove|sync --provider P --group G --ids-file FILE``: a bulk job at
-  a real vendor; failed ids go to a file so the job can be re-run on just those.
-
-Credentials come from environment variables and are never printed. ``--base-url`` points any
-command at another server (a fake, a proxy). Exit codes: 0 all good, 1 some ids failed or the
-vendor refused, 2 bad usage or missing credentials.
+Imported by ``contactgroups.cli.main`` once it knows rich is installed.
 """
 
 from __future__ import annotations
@@ -16,26 +8,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-import attrs
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import multi
-from ._http.retry import RetryPolicy
-from ._version import __version__
-from .errors import ContactGroupsError, InvalidRequestError
+from .. import multi, providers
+from .._http.retry import RetryPolicy
+from .._version import __version__
+from ..errors import ContactGroupsError, InvalidRequestError
+from ..providers import PROVIDERS, Provider
+from ._output import progress, report_dict, report_table
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from ..testing import VendorFake
 
-PROVIDERS = ("messagebird", "messente", "messageflow", "messengeo")
+__all__ = ["run"]
 
 
 class UsageError(Exception):
@@ -45,201 +36,55 @@ class UsageError(Exception):
 # -- providers ---------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ProviderSpec:
-    """How the CLI reaches one vendor: its credentials' variables and its group calls."""
-
-    name: str
-    env: tuple[str, ...]
-    make: Callable[..., Any]
-    list_groups: Callable[[Any], Any]
-    create_group: Callable[[Any, str], Awaitable[Any]]
-
-
-def _spec(name: str) -> ProviderSpec:
-    if name == "messagebird":
-        from . import messagebird
-
-        return ProviderSpec(
-            name,
-            ("MESSAGEBIRD_ACCESS_KEY",),
-            lambda key, **kw: messagebird.Client(access_key=key, **kw),
-            lambda c: c.groups.list(),
-            lambda c, n: c.groups.create(n),
+def _messageflow_group(result: Any) -> Any:
+    """MessageFlow answers a create with a bulk result: the group, or why it was not created."""
+    name = providers.MESSAGEFLOW.name
+    if result.errors:
+        reasons = "; ".join(e.message or e.title or "" for e in result.errors)
+        raise ContactGroupsError(f"{name} did not create the group: {reasons}")
+    if not result.data:
+        raise ContactGroupsError(
+            f"{name} created the group but it could not be found afterwards; "
+            f"see `contactgroups groups list --provider {name}`"
         )
-    if name == "messente":
-        from . import messente
-
-        return ProviderSpec(
-            name,
-            ("MESSENTE_USERNAME", "MESSENTE_PASSWORD"),
-            lambda user, password, **kw: messente.Client(username=user, password=password, **kw),
-            lambda c: c.groups.list(),
-            lambda c, n: c.groups.create(n),
-        )
-    if name == "messageflow":
-        from . import messageflow
-
-        async def create_messageflow(client: Any, group_name: str) -> Any:
-            result = await client.groups.create(name=group_name)
-            if result.errors:
-                reasons = "; ".join(e.message or e.title or "" for e in result.errors)
-                raise ContactGroupsError(f"messageflow did not create the group: {reasons}")
-            if not result.data:
-                raise ContactGroupsError(
-                    "messageflow created the group but it could not be found afterwards; "
-                    "see `contactgroups groups list --provider messageflow`"
-                )
-            return result.data[0]
-
-        return ProviderSpec(
-            name,
-            ("MESSAGEFLOW_AUTHORIZATION", "MESSAGEFLOW_APPLICATION_KEY"),
-            lambda auth, app, **kw: messageflow.Client(
-                authorization=auth, application_key=app, **kw
-            ),
-            lambda c: c.groups.list(),
-            create_messageflow,
-        )
-    if name == "messengeo":
-        from . import messengeo
-
-        return ProviderSpec(
-            name,
-            ("MESSENGEO_CLIENT_ID", "MESSENGEO_CLIENT_SECRET"),
-            lambda cid, secret, **kw: messengeo.Client(client_id=cid, client_secret=secret, **kw),
-            lambda c: c.lists.list(),
-            lambda c, n: c.lists.create(n),
-        )
-    raise UsageError(f"unknown provider {name!r}; choose one of {', '.join(PROVIDERS)}")
+    return result.data[0]
 
 
-def _client_from_env(spec: ProviderSpec, args: argparse.Namespace) -> Any:
-    missing = [var for var in spec.env if not os.environ.get(var)]
-    if missing:
-        raise UsageError(
-            f"{spec.name} needs the environment variable{'s' if len(missing) > 1 else ''} "
-            + ", ".join(missing)
-        )
+#: how a create's answer gives the new group, where it is not the group itself
+_CREATED_GROUP: dict[str, Callable[[Any], Any]] = {providers.MESSAGEFLOW.name: _messageflow_group}
+
+
+def _taking(option: str) -> str:
+    """The providers whose client takes this option, for messages."""
+    return ", ".join(p.name for p in PROVIDERS if option in p.options)
+
+
+def _client_from_env(provider: Provider, args: argparse.Namespace) -> Any:
+    # InvalidRequestError (exit 2) names any variable not set, never a value
+    credentials = provider.credentials_from_env()
     kwargs: dict[str, Any] = {}
     if args.base_url:
         kwargs["base_url"] = args.base_url
     if args.token_url:
-        if spec.name != "messengeo":
-            raise UsageError("--token-url is for messengeo only")
+        if "token_url" not in provider.options:
+            raise UsageError(f"--token-url is for {_taking('token_url')} only")
         kwargs["token_url"] = args.token_url
-    return spec.make(*(os.environ[var] for var in spec.env), **kwargs)
-
-
-# -- output --------------------------------------------------------------------------------------
-
-
-def _report_dict(report: multi.Report) -> dict[str, Any]:
-    return {
-        "action": report.action,
-        "ok": report.ok,
-        "total": report.total,
-        "elapsed_seconds": round(report.elapsed, 3),
-        "deadline_passed": report.deadline_passed,
-        "outcomes": {o.value: n for o, n in report.counts().items()},
-        "providers": {
-            name: {
-                "ids": p.requested,
-                "outcomes": {o.value: n for o, n in p.outcomes.items()},
-                "calls": p.calls,
-                "requests": p.requests,
-                "retries": p.retries,
-                "seconds": round(p.seconds, 3),
-            }
-            for name, p in report.providers.items()
-        },
-        "failed": [
-            {"provider": t.provider, "group": t.group_id, "id": i, "error": str(e)}
-            for t, i, o, e in report.outcomes()
-            if not o.ok
-        ],
-    }
-
-
-def _report_table(report: multi.Report, title: str) -> Table:
-    done = multi.Outcome.ADDED if report.action == "add" else multi.Outcome.REMOVED
-    table = Table(title=title)
-    table.add_column("provider")
-    for column in ("ids", done.value, "already", "failed", "not sent"):
-        table.add_column(column, justify="right")
-    for column in ("calls", "requests", "retries", "seconds"):
-        table.add_column(column, justify="right")
-    for name, p in report.providers.items():
-        table.add_row(
-            name,
-            str(p.requested),
-            str(p.outcomes[done]),
-            str(p.outcomes[multi.Outcome.ALREADY]),
-            str(p.outcomes[multi.Outcome.FAILED]),
-            str(p.outcomes[multi.Outcome.NOT_ATTEMPTED]),
-            str(p.calls),
-            str(p.requests),
-            str(p.retries),
-            f"{p.seconds:.2f}",
-        )
-    counts = report.counts()
-    table.add_row(
-        "all",
-        str(report.total),
-        str(counts[done]),
-        str(counts[multi.Outcome.ALREADY]),
-        str(counts[multi.Outcome.FAILED]),
-        str(counts[multi.Outcome.NOT_ATTEMPTED]),
-        str(sum(p.calls for p in report.providers.values())),
-        str(sum(p.requests for p in report.providers.values())),
-        str(sum(p.retries for p in report.providers.values())),
-        f"{report.elapsed:.2f}",
-        style="bold",
-    )
-    return table
-
-
-@contextmanager
-def _progress(console: Console, label: str, totals: dict[str, int]) -> Iterator[Any]:
-    """A progress callback for ``multi``: rich bars on a terminal, plain lines otherwise."""
-    if console.is_terminal:
-        bars = Progress(
-            TextColumn("{task.description:<12}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[failed]} failed"),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        tasks = {name: bars.add_task(name, total=total, failed=0) for name, total in totals.items()}
-        with bars:
-
-            def update(p: multi.Progress) -> None:
-                bars.update(tasks[p.provider], completed=p.done, total=p.total, failed=p.failed)
-
-            yield update
-        return
-
-    shown: dict[str, tuple[int, int]] = {}
-
-    def plain(p: multi.Progress) -> None:
-        step = p.done * 10 // max(1, p.total)  # a line per 10% per provider, and every change
-        last = shown.get(p.provider)  # of the failed count once all ids have an outcome
-        if last is None or step != last[0] or (p.done == p.total and p.failed != last[1]):
-            shown[p.provider] = (step, p.failed)
-            console.print(f"{label} {p.provider}: {p.done}/{p.total} ({p.failed} failed)")
-
-    yield plain
+    return provider.client(**credentials, **kwargs)
 
 
 # -- demo ----------------------------------------------------------------------------------------
 
-DEMO_SPLIT = {"messagebird": 0.25, "messente": 0.10, "messageflow": 0.35, "messengeo": 0.30}
+#: each provider's share of the demo's ids
+DEMO_SPLIT = {
+    providers.MESSAGEBIRD.name: 0.25,
+    providers.MESSENTE.name: 0.10,
+    providers.MESSAGEFLOW.name: 0.35,
+    providers.MESSENGEO.name: 0.30,
+}
 
 
 async def _demo(args: argparse.Namespace, console: Console) -> int:
-    from .testing import Faults
-    from .testing.pytest_plugin import start_fake
+    from ..testing import Faults
 
     latency = max(0.0, args.latency)
 
@@ -256,13 +101,12 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
         )
 
     retry = RetryPolicy(max_attempts=5, backoff_base=0.02, backoff_max=0.5)
-    fakes = {
-        name: start_fake(f"{name}_fake", faults=faults(index))
-        for index, name in enumerate(PROVIDERS)
+    fakes: dict[str, VendorFake] = {
+        p.name: p.fake_class()(faults=faults(index)) for index, p in enumerate(PROVIDERS)
     }
     for fake in fakes.values():
         await fake.start()
-    clients: dict[str, Any] = {}
+    clients: dict[str, providers.ProviderClient] = {}
     try:
         targets = []
         for name, fake in fakes.items():
@@ -281,7 +125,7 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
         reports = []
         for action in ("add", "remove"):
             runner = multi.add if action == "add" else multi.remove
-            with _progress(
+            with progress(
                 console if not args.json else Console(file=sys.stderr), action, totals
             ) as cb:
                 report = await runner(targets, on_progress=cb)
@@ -289,7 +133,7 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
             mismatches = _demo_check(report, fakes)
             if args.json:
                 continue
-            console.print(_report_table(report, f"bulk {action}"))
+            console.print(report_table(report, f"bulk {action}"))
             console.print(
                 "every id accounted for: "
                 + ("[green]yes[/]" if report.total == sum(totals.values()) else "[red]no[/]")
@@ -297,7 +141,7 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
                 + ("[green]yes[/]" if not mismatches else f"[red]no ({mismatches} ids)[/]")
             )
         if args.json:
-            console.print_json(json.dumps([_report_dict(r) for r in reports]))
+            console.print_json(json.dumps([report_dict(r) for r in reports]))
         return 0 if all(r.ok for r in reports) else 1
     finally:
         for client in clients.values():
@@ -306,7 +150,7 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
             await fake.stop()
 
 
-def _demo_check(report: multi.Report, fakes: dict[str, Any]) -> int:
+def _demo_check(report: multi.Report, fakes: dict[str, VendorFake]) -> int:
     """Ids whose state at the fake disagrees with the report."""
     mismatches = 0
     members = {
@@ -324,15 +168,15 @@ def _demo_check(report: multi.Report, fakes: dict[str, Any]) -> int:
 
 
 async def _groups_list(args: argparse.Namespace, console: Console) -> int:
-    spec = _spec(args.provider)
-    async with _client_from_env(spec, args) as client:
+    provider = providers.get(args.provider)
+    async with _client_from_env(provider, args) as client:
         rows = []
-        async for group in spec.list_groups(client):
+        async for group in provider.groups(client).list():
             rows.append({"id": str(group.id), "name": getattr(group, "name", None)})
     if args.json:
         console.print_json(json.dumps(rows))
     else:
-        table = Table(title=f"{spec.name} groups")
+        table = Table(title=f"{provider.name} groups")
         table.add_column("id")
         table.add_column("name")
         for row in rows:
@@ -342,14 +186,15 @@ async def _groups_list(args: argparse.Namespace, console: Console) -> int:
 
 
 async def _groups_create(args: argparse.Namespace, console: Console) -> int:
-    spec = _spec(args.provider)
-    async with _client_from_env(spec, args) as client:
-        group = await spec.create_group(client, args.name)
+    provider = providers.get(args.provider)
+    async with _client_from_env(provider, args) as client:
+        created = await provider.groups(client).create(name=args.name)
+    group = _CREATED_GROUP.get(provider.name, lambda result: result)(created)
     row = {"id": str(group.id), "name": getattr(group, "name", args.name)}
     if args.json:
         console.print_json(json.dumps(row))
     else:
-        console.print(f"created {spec.name} group {row['id']} ({row['name']})")
+        console.print(f"created {provider.name} group {row['id']} ({row['name']})")
     return 0
 
 
@@ -385,17 +230,17 @@ def _write_failed(reports: list[multi.Report], path: str) -> int:
 
 
 async def _members(args: argparse.Namespace, console: Console) -> int:
-    spec = _spec(args.provider)
+    provider = providers.get(args.provider)
     ids = _read_ids(args.ids_file, sys.stdin)
     if not ids and args.action != "sync":
         raise UsageError("the ids file holds no ids")
     out = Console(file=sys.stderr) if args.json else console
-    async with _client_from_env(spec, args) as client:
+    async with _client_from_env(provider, args) as client:
         options: dict[str, Any] = {"deadline": args.deadline}
         if args.concurrency:
             options["concurrency"] = args.concurrency
         if args.action == "sync":
-            with _progress(out, "sync", {spec.name: len(ids)}) as cb:
+            with progress(out, "sync", {provider.name: len(ids)}) as cb:
                 result = await multi.sync(
                     client, args.group, ids, dry_run=args.dry_run, on_progress=cb, **options
                 )
@@ -408,7 +253,7 @@ async def _members(args: argparse.Namespace, console: Console) -> int:
             }
             if args.json:
                 console.print_json(
-                    json.dumps({"plan": plan, "reports": [_report_dict(r) for r in reports]})
+                    json.dumps({"plan": plan, "reports": [report_dict(r) for r in reports]})
                 )
             else:
                 console.print(
@@ -419,13 +264,13 @@ async def _members(args: argparse.Namespace, console: Console) -> int:
         else:
             target = multi.Target(client, args.group, ids)
             runner = multi.add if args.action == "add" else multi.remove
-            with _progress(out, args.action, {spec.name: len(target.ids)}) as cb:
+            with progress(out, args.action, {provider.name: len(target.ids)}) as cb:
                 reports = [await runner([target], on_progress=cb, **options)]
             if args.json:
-                console.print_json(json.dumps(_report_dict(reports[0])))
+                console.print_json(json.dumps(report_dict(reports[0])))
     if not args.json:
         for report in reports:
-            console.print(_report_table(report, f"{spec.name} {report.action}"))
+            console.print(report_table(report, f"{provider.name} {report.action}"))
     failed = _write_failed(reports, args.failed_file)
     if failed:
         out.print(f"{failed} ids did not land; they are listed in {args.failed_file}")
@@ -454,9 +299,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print the reports as JSON")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--provider", required=True, choices=PROVIDERS)
+        p.add_argument("--provider", required=True, choices=providers.NAMES)
         p.add_argument("--base-url", help="another server for the vendor's API (e.g. a fake)")
-        p.add_argument("--token-url", help="messengeo: another OAuth token endpoint")
+        p.add_argument("--token-url", help=f"{_taking('token_url')}: another OAuth token endpoint")
         p.add_argument("--json", action="store_true", help="JSON output for scripts")
 
     groups = commands.add_parser("groups", help="list or create groups").add_subparsers(
@@ -487,7 +332,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str] | None = None) -> int:
+    """The command line ``argv`` (``sys.argv[1:]``), run; its exit code."""
     args = _parser().parse_args(argv)
     console = Console(highlight=False)
     if not console.is_terminal:
@@ -513,7 +359,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return code
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
