@@ -12,7 +12,8 @@ import pytest
 
 from contactgroups.errors import AuthenticationError, ServerError, ValidationError
 from contactgroups.testing import Faults
-from contactgroups.testing.messageflow import EMPTY_TOKEN_BODY, MessageFlowFake, _Members
+from contactgroups.testing._ordered import OrderedIds
+from contactgroups.testing.messageflow import EMPTY_TOKEN_BODY, MessageFlowFake
 
 
 async def call(
@@ -358,13 +359,13 @@ async def test_all_failed_400_raises_validation_error() -> None:
 
 
 def test_members_structure_keeps_order_through_removals() -> None:
-    members = _Members()
+    members = OrderedIds()
     for cid in "abcdef":
         members.add(cid)
     members.add("a")  # no-op
-    members.remove("c")
-    members.remove("f")  # the last one: no hole
-    members.remove("zz")  # not a member: no-op
+    members.discard("c")
+    members.discard("f")  # the last one: no hole
+    members.discard("zz")  # not a member: no-op
     assert len(members) == 4 and "c" not in members and "a" in members
     assert members.page(0, 10, descending=False) == ["a", "b", "d", "e"]
     assert members.page(1, 2, descending=True) == ["d", "b"]
@@ -372,6 +373,6 @@ def test_members_structure_keeps_order_through_removals() -> None:
     members.add("c")
     assert members.page(0, 10, descending=False) == ["a", "b", "d", "e", "c"]
     for cid in "abde":
-        members.remove(cid)
+        members.discard(cid)
     assert list(members) == ["c"]
     assert members.ids() == {"c"}

@@ -11,7 +11,6 @@ Modules: ``_state`` (groups, count jobs, contacts), ``_wire`` (the envelope, err
 request checks) and ``_fake`` (the server: options, helpers for tests, handlers).
 """
 
-from .._ordered import OrderedIds
 from ._fake import DEFAULT_APPLICATION_KEY, DEFAULT_AUTHORIZATION, MessageFlowFake
 
 # importable from here, as before the split
@@ -20,11 +19,3 @@ from ._wire import EMPTY_TOKEN_BODY as EMPTY_TOKEN_BODY
 from ._wire import MAX_LIMIT as MAX_LIMIT
 
 __all__ = ["DEFAULT_APPLICATION_KEY", "DEFAULT_AUTHORIZATION", "MessageFlowFake"]
-
-
-class _Members(OrderedIds):
-    """The members structure under its former name (tests import it); use ``OrderedIds``."""
-
-    def remove(self, cid: str) -> None:
-        """``discard``: a non-member is no error."""
-        self.discard(cid)

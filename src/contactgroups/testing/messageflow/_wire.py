@@ -11,14 +11,14 @@ from typing import Any
 
 from aiohttp import web
 
-from ...messageflow import MAX_PAGE_SIZE
+from ...messageflow import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from ...messageflow.errors import EMPTY_TOKEN, INVALID_BODY, ITEM_INVALID, NO_RESULTS
 from .._server import FakeRejection, json_response
 
 __all__ = ["DEFAULT_LIMIT", "EMPTY_TOKEN_BODY", "MAX_LIMIT", "Envelopes", "invalid", "item_error"]
 
 MAX_LIMIT = MAX_PAGE_SIZE
-DEFAULT_LIMIT = 100
+DEFAULT_LIMIT = DEFAULT_PAGE_SIZE
 
 #: the documented 401 body for a request without ``Authorization`` (``meta`` empty, as documented)
 EMPTY_TOKEN_BODY: dict[str, Any] = {
