@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import aiohttp
@@ -168,6 +168,8 @@ class Transport:
 
     def secrets(self) -> tuple[str, ...]:
         """Every value to scrub: this transport's credentials and those it was derived beside."""
+        if not self._extra_secrets:
+            return self.auth.secrets
         return (*self.auth.secrets, *self._extra_secrets)
 
     def _safe_url(self, url: yarl.URL) -> str:
@@ -315,7 +317,7 @@ class Transport:
         url: yarl.URL,
         body: bytes | None,
         extra_headers: dict[str, str],
-        auth_headers: Any,
+        auth_headers: Mapping[str, str],
         call_timeout: Timeout,
     ) -> Response:
         stats = current_stats()
