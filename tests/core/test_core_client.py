@@ -3,6 +3,8 @@ function, and where ``maybe_landed`` is decided."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import random
 from typing import Any, ClassVar
 
@@ -13,8 +15,11 @@ from contactgroups import errors
 from contactgroups._http import (
     AdapterLimits,
     BaseClient,
+    ClientOptions,
+    CommonKeywords,
     HeaderAuth,
     MembershipBase,
+    MembershipOptions,
     RetryPolicy,
     Timeout,
     Transport,
@@ -269,3 +274,15 @@ def test_adapter_limits_refuse_what_the_vendor_does_not_allow(option: str, value
     chosen[option] = value
     with pytest.raises(errors.InvalidRequestError, match=option):
         MembershipBase(LIMITS, **chosen)
+
+
+@pytest.mark.parametrize("name", ["messagebird", "messente", "messageflow", "messengeo"])
+def test_each_clients_keywords_type_lists_exactly_what_it_takes(name: str) -> None:
+    package = importlib.import_module(f"contactgroups.{name}")
+    parameters = inspect.signature(package.Client).parameters
+    explicit = {p for p, v in parameters.items() if v.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert parameters["options"].kind is inspect.Parameter.VAR_KEYWORD
+    keywords = set(package.ClientKeywords.__annotations__) | set(CommonKeywords.__optional_keys__)
+    assert keywords == explicit | set(ClientOptions.__optional_keys__)
+    # the three membership options are the same at every vendor
+    assert set(MembershipOptions.__optional_keys__) <= explicit

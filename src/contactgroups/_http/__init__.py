@@ -10,7 +10,7 @@ long-running waits), ``client`` (the base client, its options and ``with_options
 
 from .adapter import AdapterLimits, MembershipBase
 from .auth import NO_AUTH, Auth, BasicAuth, HeaderAuth
-from .client import BaseClient, ClientOptions
+from .client import BaseClient, ClientOptions, CommonKeywords, MembershipOptions
 from .convert import WIRE, lenient_int, make_converter, parse_date, parse_datetime, to_camel
 from .pager import Page, Pager
 from .redact import REDACTED, redact_headers, redact_phones, scrub
@@ -45,12 +45,14 @@ __all__ = [
     "BasicAuth",
     "CallStats",
     "ClientOptions",
+    "CommonKeywords",
     "ErrorCheck",
     "ErrorInfo",
     "ErrorParser",
     "GroupsSeen",
     "HeaderAuth",
     "MembershipBase",
+    "MembershipOptions",
     "NotGiven",
     "Page",
     "Pager",

@@ -19,7 +19,7 @@ from .transport import NOT_GIVEN, NotGiven, Transport
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["BaseClient", "ClientOptions"]
+__all__ = ["BaseClient", "ClientOptions", "CommonKeywords", "MembershipOptions"]
 
 _C = TypeVar("_C", bound="BaseClient")
 
@@ -45,6 +45,24 @@ class ClientOptions(TypedDict, total=False):
 
 
 _OPTION_NAMES: Final = frozenset(ClientOptions.__annotations__)
+
+
+class MembershipOptions(TypedDict, total=False):
+    """The options every provider client takes for its ``multi`` adapter.
+
+    Attributes:
+        max_add_per_call: ids per add call (None: the vendor's size; never above its limit).
+        max_remove_per_call: ids per remove call (likewise).
+        membership_concurrency: calls ``multi`` runs at once for this account.
+    """
+
+    max_add_per_call: int | None
+    max_remove_per_call: int | None
+    membership_concurrency: int | None
+
+
+class CommonKeywords(ClientOptions, MembershipOptions, total=False):
+    """The keywords every provider client takes besides its credentials and vendor extras."""
 
 
 class BaseClient:

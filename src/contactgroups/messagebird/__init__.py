@@ -9,7 +9,7 @@ Modules, imported one way: ``wire`` (constants and wire rules) -> ``models`` -> 
 
 from __future__ import annotations
 
-from .client import Client
+from .client import Client, ClientKeywords
 from .errors import CODES, error_details
 from .membership import MessageBirdMembership
 from .models import (
@@ -42,6 +42,7 @@ __all__ = [
     "MAX_IDS_PER_REMOVE",
     "PROVIDER",
     "Client",
+    "ClientKeywords",
     "Contact",
     "Contacts",
     "CustomDetails",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._http import BaseClient, ClientOptions, HeaderAuth, Transport, require_credential
+from .._http import (
+    BaseClient,
+    ClientOptions,
+    CommonKeywords,
+    HeaderAuth,
+    Transport,
+    require_credential,
+)
 from .errors import parse_error
 from .membership import MessageBirdMembership
 from .resources import Contacts, Groups
@@ -14,7 +21,20 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 # Contacts, Groups and the constants live in resources.py and wire.py; still importable from here.
-__all__ = ["DEFAULT_BASE_URL", "MAX_IDS_PER_ADD", "Client", "Contacts", "Groups"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "MAX_IDS_PER_ADD",
+    "Client",
+    "ClientKeywords",
+    "Contacts",
+    "Groups",
+]
+
+
+class ClientKeywords(CommonKeywords, total=False):
+    """Every keyword ``messagebird.Client`` takes, for code that hands them on (a fake's client)."""
+
+    access_key: str
 
 
 class Client(BaseClient):

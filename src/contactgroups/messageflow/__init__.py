@@ -13,7 +13,7 @@ Modules, in import order: ``wire`` (constants, id encoding, envelope readers), `
 ``multi`` uses) and ``client`` (wiring).
 """
 
-from .client import Client
+from .client import Client, ClientKeywords
 from .contacts import Contacts
 from .groups import Groups
 from .membership import MessageFlowMembership
@@ -36,6 +36,7 @@ __all__ = [
     "PROVIDER",
     "BulkResult",
     "Client",
+    "ClientKeywords",
     "Contact",
     "Contacts",
     "Group",

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._http import BaseClient, ClientOptions, HeaderAuth, Transport, require_credential
+from .._http import (
+    BaseClient,
+    ClientOptions,
+    CommonKeywords,
+    HeaderAuth,
+    Transport,
+    require_credential,
+)
 from .contacts import Contacts
 from .errors import parse_error
 from .groups import Groups
@@ -29,9 +36,18 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "Client",
+    "ClientKeywords",
     "Contacts",
     "Groups",
 ]
+
+
+class ClientKeywords(CommonKeywords, total=False):
+    """Every keyword ``messageflow.Client`` takes, for code that hands them on (a fake's client)."""
+
+    authorization: str
+    application_key: str
+    compress: bool
 
 
 class Client(BaseClient):

@@ -14,7 +14,7 @@ Modules, imports running one way: ``wire`` (name, limits, request encoding) -> `
 """
 
 from .auth import ClientCredentials
-from .client import Client
+from .client import Client, ClientKeywords
 from .contacts import Contacts
 from .errors import is_error, parse_error, parse_oauth_error
 from .lists import Lists
@@ -61,6 +61,7 @@ __all__ = [
     "PROVIDER",
     "Client",
     "ClientCredentials",
+    "ClientKeywords",
     "Contact",
     "ContactList",
     "Contacts",

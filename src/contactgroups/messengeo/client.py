@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, ClassVar
 
-from .._http import BaseClient, ClientOptions, Transport
+from .._http import BaseClient, ClientOptions, CommonKeywords, Transport
 from .auth import ClientCredentials
 from .contacts import Contacts
 from .errors import is_error, parse_error
@@ -41,9 +41,19 @@ __all__ = [
     "MAX_IMPORT_BYTES",
     "MAX_NEW_CONTACTS",
     "Client",
+    "ClientKeywords",
     "Contacts",
     "Lists",
 ]
+
+
+class ClientKeywords(CommonKeywords, total=False):
+    """Every keyword ``messengeo.Client`` takes, for code that hands them on (a fake's client)."""
+
+    client_id: str
+    client_secret: str
+    token_url: str
+    membership_chunk_size: int | None
 
 
 class Client(BaseClient):

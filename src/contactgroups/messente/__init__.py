@@ -13,7 +13,7 @@ Modules, imported one way: ``wire`` (name, limits, wire helpers) -> ``models``, 
 ``resources`` (``Groups``, ``Contacts``) -> ``membership`` (the ``multi`` adapter) -> ``client``.
 """
 
-from .client import Client
+from .client import Client, ClientKeywords
 from .errors import CODES, parse_error
 from .membership import MessenteMembership
 from .models import Contact, Group
@@ -27,6 +27,7 @@ __all__ = [
     "MAX_PHONES_PER_CALL",
     "PROVIDER",
     "Client",
+    "ClientKeywords",
     "Contact",
     "Contacts",
     "Group",

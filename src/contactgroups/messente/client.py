@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._http import BaseClient, BasicAuth, ClientOptions, Transport, require_credential
+from .._http import (
+    BaseClient,
+    BasicAuth,
+    ClientOptions,
+    CommonKeywords,
+    Transport,
+    require_credential,
+)
 from .errors import parse_error
 from .membership import MessenteMembership
 from .models import converter
@@ -15,7 +22,21 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 # Groups, Contacts and DEFAULT_BASE_URL were defined here before; still importable from here.
-__all__ = ["DEFAULT_BASE_URL", "Client", "Contacts", "Groups"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Client",
+    "ClientKeywords",
+    "Contacts",
+    "Groups",
+]
+
+
+class ClientKeywords(CommonKeywords, total=False):
+    """Every keyword ``messente.Client`` takes, for code that hands them on (a fake's client)."""
+
+    username: str
+    password: str
+    create_missing_contacts: bool
 
 
 class Client(BaseClient):

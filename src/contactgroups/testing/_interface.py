@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import ssl
 import types
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from ..providers import ProviderClient
 from ._server import Faults, RecordedRequest
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._http import CommonKeywords
 
 __all__ = ["VendorFake"]
 
@@ -70,6 +75,6 @@ class VendorFake(Protocol):
         credentials), plain values that can cross a process boundary."""
         ...
 
-    def client(self, **kwargs: Any) -> ProviderClient:
+    def client(self, **kwargs: Unpack[CommonKeywords]) -> ProviderClient:
         """The vendor's ``Client`` built from ``client_options()``; ``kwargs`` override or add."""
         ...

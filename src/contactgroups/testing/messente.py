@@ -16,15 +16,18 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 
 from .._http.validate import E164_RE
-from ..messente import Client
+from ..messente import Client, ClientKeywords
 from ..messente.errors import TITLES, code_for_status
 from ..messente.models import CONTACT_FIELDS
 from ._server import FakeRejection, FakeServer, Faults, Handler, json_response
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["MessenteFake"]
 
@@ -146,7 +149,7 @@ class MessenteFake(FakeServer):
         """The ``messente.Client`` keywords for this fake: its URL and credentials."""
         return {"base_url": self.url, "username": self.username, "password": self.password}
 
-    def client(self, **kwargs: Any) -> Client:
+    def client(self, **kwargs: Unpack[ClientKeywords]) -> Client:
         """A ``messente.Client`` pointed at this fake, with its credentials."""
         return Client(**{**self.client_options(), **kwargs})
 

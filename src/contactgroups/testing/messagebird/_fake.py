@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 
-from ...messagebird import MAX_IDS_PER_ADD, Client
+from ...messagebird import MAX_IDS_PER_ADD, Client, ClientKeywords
 from .._ordered import OrderedIds
 from .._server import FakeServer, Faults, json_response
 from ._wire import (
@@ -28,6 +28,9 @@ from ._wire import (
     render_contact,
     render_group,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["DEFAULT_ACCESS_KEY", "MessageBirdFake"]
 
@@ -135,7 +138,7 @@ class MessageBirdFake(FakeServer):
         """The ``messagebird.Client`` keywords for this fake: its URL and access key."""
         return {"access_key": self.access_key, "base_url": self.url}
 
-    def client(self, **kwargs: Any) -> Client:
+    def client(self, **kwargs: Unpack[ClientKeywords]) -> Client:
         """A client pointed at this fake with its access key (kwargs override or add)."""
         return Client(**{**self.client_options(), **kwargs})
 

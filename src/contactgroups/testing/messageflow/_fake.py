@@ -6,11 +6,11 @@ import email.utils
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ...messageflow import Client
+from ...messageflow import Client, ClientKeywords
 from ...messageflow.errors import (
     INTERNAL_ERROR,
     INVALID_TOKEN,
@@ -21,6 +21,9 @@ from ...messageflow.errors import (
 from .._server import FakeRejection, FakeServer, Faults, json_response
 from ._state import SEARCH_FIELDS, ContactBook, CountJob, Group, as_id, now_text
 from ._wire import EMPTY_TOKEN_BODY, Envelopes, invalid, item_error
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["DEFAULT_APPLICATION_KEY", "DEFAULT_AUTHORIZATION", "MessageFlowFake"]
 
@@ -144,7 +147,7 @@ class MessageFlowFake(FakeServer):
             "application_key": self.application_key,
         }
 
-    def client(self, **kwargs: Any) -> Client:
+    def client(self, **kwargs: Unpack[ClientKeywords]) -> Client:
         """A ``messageflow.Client`` pointed at this fake with its keys."""
         return Client(**{**self.client_options(), **kwargs})
 

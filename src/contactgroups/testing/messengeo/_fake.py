@@ -35,7 +35,9 @@ from ._wire import (
 )
 
 if TYPE_CHECKING:
-    from ...messengeo import Client
+    from typing_extensions import Unpack
+
+    from ...messengeo import Client, ClientKeywords
 
 __all__ = ["MessengeoFake"]
 
@@ -139,7 +141,7 @@ class MessengeoFake(FakeServer):
             "token_url": self.origin + "/token",
         }
 
-    def client(self, **kwargs: Any) -> Client:
+    def client(self, **kwargs: Unpack[ClientKeywords]) -> Client:
         """A ``messengeo.Client`` pointed at this fake with its credentials."""
         from ...messengeo import Client
 
