@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ...messengeo import Client, ClientKeywords
 from ...messengeo.models import LIST_DEFAULT_PROPERTIES, LIST_PROPERTIES
 from .._server import FakeRejection, FakeServer, Faults, json_response
 from ._imports import read_upload
@@ -36,8 +37,6 @@ from ._wire import (
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
-
-    from ...messengeo import Client, ClientKeywords
 
 __all__ = ["MessengeoFake"]
 
@@ -143,8 +142,6 @@ class MessengeoFake(FakeServer):
 
     def client(self, **kwargs: Unpack[ClientKeywords]) -> Client:
         """A ``messengeo.Client`` pointed at this fake with its credentials."""
-        from ...messengeo import Client
-
         return Client(**{**self.client_options(), **kwargs})
 
     def expire_tokens(self) -> None:
