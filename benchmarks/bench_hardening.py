@@ -35,6 +35,7 @@ from collections import Counter
 from typing import Any
 
 import aiohttp
+import anyio
 from _fakes import heading, peak_rss_mb, report, reset_peak_rss, rss_mb, run
 from aiohttp import web
 
@@ -231,7 +232,7 @@ async def measure() -> None:
                 groups = client.lists if trap == "endless_without_total" else client.groups
                 outcome = "ended without an error"
                 try:
-                    async with asyncio.timeout(TRAP_SECONDS):
+                    with anyio.fail_after(TRAP_SECONDS):
                         async for _ in groups.list(page_size=TRAP_PAGE):
                             pass
                 except ContactGroupsError as exc:
