@@ -1,23 +1,78 @@
 """The one pager: await it for a page, ``async for`` it for every item, ``.pages()`` for pages.
 
 Each provider supplies only ``fetch(offset, limit) -> Page``; the page says where the next one
-starts (``next_offset``), or None when it was the last. Memory stays constant: one page is held
-at a time.
+starts (``next_offset``), or None when it was the last: the provider decides what marks the end
+at its vendor (an empty page, the total reached, the vendor's own end marker). Memory stays
+constant: one page is held at a time.
+
+Every listing ends. A vendor is untrusted input, so while walking the pager checks each page
+(``ListingGuard``) and stops with ``MalformedResponseError`` (naming the page's request id) when:
+
+- a page repeats one of the recent pages (same items, in any order: a cheap fingerprint of the
+  items' ids is compared, never the items themselves);
+- the vendor answers a page at another offset than asked, or its next offset does not move on;
+- the total goes backwards (items were deleted while the listing was read, so offset paging may
+  have skipped some: the read is not complete, and saying so beats a silent gap);
+- the total grows past what the first page promised plus ``total_margin`` (10% + 100), or the
+  listing reads more items than that (so at most ``ceil((total + margin) / page)`` full pages);
+- where no page gave a total, more than ``MAX_PAGES_WITHOUT_TOTAL`` pages were read.
+
+Each check fires on the page that shows the trap, so no request is sent past it.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
-from ..errors import InvalidRequestError
+from ..errors import InvalidRequestError, MalformedResponseError
 from .validate import require_count
 
-__all__ = ["Page", "Pager"]
+__all__ = [
+    "MAX_PAGES_WITHOUT_TOTAL",
+    "RECENT_PAGES",
+    "ListingGuard",
+    "Page",
+    "Pager",
+    "page_fingerprint",
+    "total_margin",
+]
 
 T = TypeVar("T")
+
+#: Pages a listing may read when no page gave a total (nor an end marker): 10,000 pages, so
+#: 1,000,000 items at a page size of 100 and 10,000,000 at 1,000. Past it the listing stops
+#: with ``MalformedResponseError``; read with a larger ``page_size`` to go further.
+MAX_PAGES_WITHOUT_TOTAL: Final = 10_000
+
+#: How many recent pages' fingerprints a walk keeps to spot a repeat (memory stays constant).
+RECENT_PAGES: Final = 64
+
+
+def total_margin(total: int) -> int:
+    """How far a listing's total may grow while it is read (new items arriving): 10% + 100."""
+    return max(0, total) // 10 + 100
+
+
+def _key(item: object) -> object:
+    if isinstance(item, (str, int)):
+        return item
+    item_id = getattr(item, "id", None)
+    if item_id is not None:
+        return item_id
+    try:
+        return hash(item)
+    except TypeError:
+        return repr(item)
+
+
+def page_fingerprint(items: Sequence[object]) -> int:
+    """A cheap fingerprint of a page: the hash of the set of its items' ids (an item without an
+    ``id`` counts by its hash, or its repr), so the same items in another order match."""
+    return hash(frozenset(_key(item) for item in items))
 
 
 @attrs.frozen
@@ -26,7 +81,8 @@ class Page(Generic[T]):
 
     Attributes:
         items: the items on this page.
-        offset: the offset this page was asked for.
+        offset: the offset this page is at: the one asked for, or the vendor's echo of it
+            (walking checks that the two agree).
         limit: the page size asked for (None where the vendor does not page).
         next_offset: where the next page starts, or None if this is the last one.
         total: the vendor's total count across all pages, where it gives one.
@@ -51,11 +107,96 @@ class Page(Generic[T]):
 FetchPage = Callable[[int, int], Awaitable[Page[T]]]
 
 
+class ListingGuard:
+    """The checks that make one walk over a listing end (see the module docstring).
+
+    ``check(asked_offset, page)`` raises ``MalformedResponseError`` for a page that shows a
+    trap; an empty page is not checked (it ends the listing).
+    """
+
+    def __init__(self, *, provider: str | None, max_pages: int | None = None) -> None:
+        self.provider = provider or "unknown"
+        self.max_pages = MAX_PAGES_WITHOUT_TOTAL if max_pages is None else max_pages
+        self.pages = 0
+        self.first_total: int | None = None
+        self.last_total: int | None = None
+        self._recent: OrderedDict[int, int] = OrderedDict()
+
+    def _error(self, page: Page[Any], why: str) -> MalformedResponseError:
+        return MalformedResponseError(
+            f"the listing {why}",
+            status=200,
+            provider=self.provider,
+            request_id=page.request_id,
+        )
+
+    def check(self, asked: int, page: Page[Any]) -> None:
+        if not page.items:
+            return
+        self.pages += 1
+        if page.offset != asked:
+            went = "backwards " if page.offset < asked else ""
+            raise self._error(
+                page, f"moved {went}to offset {page.offset} when asked for offset {asked}"
+            )
+        if page.next_offset is not None and page.next_offset <= asked:
+            raise self._error(
+                page, f"gave next offset {page.next_offset}, which does not move past {asked}"
+            )
+        self._check_total(page)
+        fingerprint = page_fingerprint(page.items)
+        seen_at = self._recent.get(fingerprint)
+        if seen_at is not None:
+            raise self._error(page, f"repeated the page at offset {seen_at} (at offset {asked})")
+        self._recent[fingerprint] = asked
+        if len(self._recent) > RECENT_PAGES:
+            self._recent.popitem(last=False)
+        end = asked + len(page.items)
+        if self.first_total is not None:
+            most = self.first_total + total_margin(self.first_total)
+            if end > most:
+                raise self._error(
+                    page,
+                    f"ran to item {end}, past the {most} its first total of "
+                    f"{self.first_total} allows (the total plus 10% + 100)",
+                )
+        elif self.pages > self.max_pages:
+            raise self._error(
+                page,
+                f"passed {self.max_pages} pages with no total and no end in sight "
+                "(a larger page_size reads further)",
+            )
+
+    def _check_total(self, page: Page[Any]) -> None:
+        total = page.total
+        if total is None:
+            return
+        if self.first_total is None:
+            self.first_total = total
+        elif self.last_total is not None and total < self.last_total:
+            raise self._error(
+                page,
+                f"total went backwards from {self.last_total} to {total} "
+                "(it changed while being read: offset pages may have skipped items)",
+            )
+        else:
+            most = self.first_total + total_margin(self.first_total)
+            if total > most:
+                raise self._error(
+                    page,
+                    f"total grew from {self.first_total} to {total}, past the {most} "
+                    "a listing may grow to while it is read (10% + 100)",
+                )
+        self.last_total = total
+
+
 class Pager(Generic[T]):
     """A lazy listing. Nothing is sent until it is awaited or iterated.
 
     ``page_size`` is sent as the vendor's limit (checked against ``max_page_size``); ``max_items``
     caps how many items iteration yields (and shrinks the last request to match).
+    ``max_pages`` caps a walk over a listing that gives no total (default
+    ``MAX_PAGES_WITHOUT_TOTAL``). Walking checks every page so the listing ends (module docs).
     """
 
     def __init__(
@@ -67,6 +208,7 @@ class Pager(Generic[T]):
         max_page_size: int | None = None,
         offset: int = 0,
         provider: str | None = None,
+        max_pages: int | None = None,
     ) -> None:
         require_count(page_size, what="page_size", provider=provider)
         if max_page_size is not None and page_size > max_page_size:
@@ -77,10 +219,14 @@ class Pager(Generic[T]):
         if max_items is not None:
             require_count(max_items, what="max_items", minimum=0, provider=provider)
         require_count(offset, what="offset", minimum=0, provider=provider)
+        if max_pages is not None:
+            require_count(max_pages, what="max_pages", provider=provider)
         self._fetch = fetch
+        self._provider = provider
         self.page_size = page_size
         self.max_items = max_items
         self.offset = offset
+        self.max_pages = max_pages
 
     def _limit_for(self, yielded: int) -> int:
         if self.max_items is None:
@@ -97,18 +243,24 @@ class Pager(Generic[T]):
         return self.first_page().__await__()
 
     async def pages(self) -> AsyncIterator[Page[T]]:
-        """Every page in turn (the last one trimmed to ``max_items``)."""
+        """Every page in turn (the last one trimmed to ``max_items``).
+
+        Raises ``MalformedResponseError`` on a page that would keep the listing from ending
+        (a repeat, an offset or total going backwards, a total past its margin, too many pages).
+        """
+        guard = ListingGuard(provider=self._provider, max_pages=self.max_pages)
         offset: int | None = self.offset
         yielded = 0
         while offset is not None:
             if self.max_items is not None and yielded >= self.max_items:
                 return
             page = await self._fetch(offset, self._limit_for(yielded))
+            guard.check(offset, page)
             if self.max_items is not None and yielded + len(page.items) > self.max_items:
                 page = attrs.evolve(page, items=page.items[: self.max_items - yielded])
             yielded += len(page.items)
             yield page
-            if not page.items or page.next_offset is None or page.next_offset <= offset:
+            if not page.items:
                 return
             offset = page.next_offset
 

@@ -41,7 +41,9 @@ def _listing(
     extra: Iterable[tuple[str, Any]] = (),
 ) -> Pager[T]:
     """A pager over one of MessageBird's ``{offset, limit, count, totalCount, links, items}``
-    listings; the next page starts at ``offset + count`` while that is below ``totalCount``."""
+    listings; the next page starts after the items received while that is below
+    ``totalCount``. The page's offset is the one the vendor echoes, so a vendor that ignores
+    the offset asked is caught by the pager's checks."""
     query = list(extra)
 
     async def fetch(at: int, limit: int) -> Page[T]:
@@ -51,9 +53,9 @@ def _listing(
         page = response.structure(converter, read_envelope(response), envelope)
         return Page(
             items=page.items,
-            offset=at,
+            offset=page.offset,
             limit=limit,
-            next_offset=next_offset(at, page.count, page.total_count),
+            next_offset=next_offset(at, len(page.items), page.total_count),
             total=page.total_count,
             request_id=response.request_id,
         )

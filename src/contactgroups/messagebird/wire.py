@@ -98,10 +98,19 @@ def read_envelope(response: Response) -> dict[str, Any]:
     return data
 
 
-def next_offset(offset: int, count: int, total_count: int) -> int | None:
-    """Where the next page starts: ``offset + count`` while that is below ``totalCount``."""
+def next_offset(offset: int, count: int, total_count: int | None) -> int | None:
+    """Where the next page starts: ``offset + count`` (the items this page really held) while
+    that is below ``totalCount``, MessageBird's end marker.
+
+    A page shorter than asked is not the end: no maximum page size is documented, so the vendor
+    may cap pages below the limit asked. ``links`` are not read (the notes call them opaque).
+    An empty page is the end; without a total the listing runs until one (the pager's checks
+    for repeats and its page cap make it end).
+    """
     end = offset + count
-    return end if count > 0 and end < total_count else None
+    if count <= 0:
+        return None
+    return end if total_count is None or end < total_count else None
 
 
 #: What ``multi`` may send at once to this vendor, and the adapter's defaults.

@@ -1,8 +1,13 @@
 """MessageFlow listings: offset/limit pages of at most 1000, where an empty page is a 404.
 
 Every ``GET`` listing (groups, a group's members, contact search) pages the same way: the vendor
-gives no total, a page shorter than ``limit`` is the last, and "no results" is a 404 in the
-vendor's envelope (a 404 that is not, such as a proxy's page, still raises).
+gives no total, and "no results" is a 404 in the vendor's envelope (a 404 that is not, such as a
+proxy's page, still raises). The end: an empty page (the 404), or a page shorter than ``limit``
+once this listing has had a full page (the server honours the limit asked, so short means
+last). Until a full page came back a short page may only mean the server caps pages below the
+limit (the notes leave a clamp open), so one more page is asked: an honest capping server is
+read to its end, at the cost of one request (the 404) for a listing that fits in one page.
+With no total, the pager's checks (repeats, ``MAX_PAGES_WITHOUT_TOTAL``) make every listing end.
 """
 
 from __future__ import annotations
@@ -35,7 +40,11 @@ def listing(
     A 202 + ``Retry-After`` is waited out like any long-running action.
     """
 
+    # set once a page came back as long as asked: from then on a short page is the last
+    full_page_seen = False
+
     async def fetch(offset: int, limit: int) -> Page[T]:
+        nonlocal full_page_seen
         query = [("offset", str(offset)), ("limit", str(limit)), *params]
         try:
             response = await transport.request(
@@ -55,11 +64,14 @@ def listing(
             items = listed_ids(response, data)
         else:
             items = tuple(response.structure(converter, d, model) for d in data)
+        full = len(items) >= limit
+        full_page_seen = full_page_seen or full
+        last = not items or (not full and full_page_seen)
         return Page(
             items=items,
             offset=offset,
             limit=limit,
-            next_offset=offset + len(items) if len(items) >= limit else None,
+            next_offset=None if last else offset + len(items),
             request_id=request_id_of(body),
         )
 

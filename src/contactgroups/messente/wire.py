@@ -72,7 +72,8 @@ def many(response: Response, key: str, cls: type[T], converter: cattrs.Converter
 def whole_collection(
     fetch_all: Callable[[], Awaitable[list[T]]], max_items: int | None
 ) -> Pager[T]:
-    """A pager over a listing Messente returns whole: one page, no next page."""
+    """A pager over a listing Messente returns whole: one page, no next page. The vendor does
+    not page, so this listing is one request whatever the answer holds: it cannot loop."""
 
     async def fetch(offset: int, limit: int) -> Page[T]:
         items = await fetch_all()
