@@ -40,13 +40,14 @@ from _fakes import heading, peak_rss_mb, report, reset_peak_rss, rss_mb, run
 from aiohttp import web
 
 from contactgroups import ContactGroupsError, messagebird, messageflow, messengeo, multi
+from contactgroups._http.pager import MAX_PAGES_WITHOUT_TOTAL
 
 BIG = 64 * 2**20
 CAP_MB = 16.0
 RSS_TARGET_MB = CAP_MB + 16.0
 TRAP_PAGE = 20
 TRAP_TOTAL = 100
-TRAP_SECONDS = 10.0  # a trap that is not caught is given up on after this
+TRAP_SECONDS = 60.0  # a trap that is not caught is given up on after this
 
 # -- the hostile servers (child process) ----------------------------------------------------------
 
@@ -299,13 +300,15 @@ async def measure() -> None:
         hostile.close()
 
 
-#: each trap, and the request at which the pager can first tell it is one
+#: each trap, and the request at which the pager can first tell it is one: an offset other than
+#: the one asked, a page seen before, a total past the first one + 10% + 100 (140 -> 260 at the
+#: 4th page), and, with no total at all, the cap on pages
 TRAPS = {
     "ignores_offset": 2,
     "repeats_page": 2,
-    "total_grows": 2,
+    "total_grows": 4,
     "goes_backwards": 3,
-    "endless_without_total": 2,
+    "endless_without_total": MAX_PAGES_WITHOUT_TOTAL,
 }
 
 
