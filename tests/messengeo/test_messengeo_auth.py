@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import re
 from typing import Any
@@ -19,6 +20,7 @@ from contactgroups import (
     TransportError,
     messengeo,
 )
+from contactgroups.messengeo import auth as messengeo_auth
 from contactgroups.testing import Faults
 from contactgroups.testing.messengeo import MessengeoFake
 
@@ -149,10 +151,17 @@ async def test_bad_credentials_raise_authentication_error_once(fake: MessengeoFa
 
 
 async def test_refused_token_is_tried_again_by_a_later_call(fake: MessengeoFake) -> None:
+    """A refusal is not asked again during the cool-down; a call after it asks again."""
+    clock = Clock()
     async with fake.client(client_secret="wrong-secret-value") as client:
+        client.auth.clock = clock
         for _ in range(2):
             with pytest.raises(AuthenticationError):
                 await client.lists.get("1")
+        assert fake.token_requests == 1  # the second call failed fast, in the cool-down
+        clock.now += messengeo_auth.COOL_DOWN
+        with pytest.raises(AuthenticationError):
+            await client.lists.get("1")
     assert fake.token_requests == 2
 
 
@@ -208,7 +217,9 @@ async def test_api_401_after_fresh_token_raises(fake: MessengeoFake) -> None:
     async with fake.client() as client:
         await client.lists.list()
         fake.expire_tokens()
-        fake.token_lifetime = 0  # every new token is born expired
+        # every new token is expired by the time it is used: the fake's clock jumps 10 s a read
+        fake.token_lifetime = 1
+        fake.clock = itertools.count(start=10**6, step=10).__next__
         with pytest.raises(AuthenticationError) as info:
             await client.lists.list()
     assert info.value.status == 401
@@ -222,7 +233,7 @@ async def test_api_401_after_fresh_token_raises(fake: MessengeoFake) -> None:
         ({"access_token": "t", "expires_in": "3600"}, 3600.0),
         ({"access_token": "t", "expires_in": 120}, 120.0),
         ({"access_token": "t"}, 3600.0),
-        ({"access_token": "t", "expires_in": "soon"}, 3600.0),
+        ({"access_token": "t", "expires_in": " 90.5 "}, 90.5),
     ],
 )
 async def test_expires_in_string_or_number(answer: dict[str, Any], lifetime: float) -> None:
@@ -238,7 +249,14 @@ async def test_expires_in_string_or_number(answer: dict[str, Any], lifetime: flo
 
 
 @pytest.mark.parametrize(
-    "answer", [{"token_type": "bearer"}, {"access_token": ""}, ["not", "an", "object"]]
+    "answer",
+    [
+        {"token_type": "bearer"},
+        {"access_token": ""},
+        ["not", "an", "object"],
+        # an expires_in that is there but not a lifetime in seconds is no longer guessed
+        {"access_token": "t", "expires_in": "soon"},
+    ],
 )
 async def test_malformed_token_answer(answer: Any) -> None:
     with aioresponses() as m:
@@ -360,7 +378,8 @@ async def test_token_connection_failure_is_not_retried_per_api_attempt() -> None
                 await client.lists.add_contacts("1", ["2"])  # idempotent: retried on its own
         token_calls = [c for (_, url), c in m.requests.items() if str(url) == TOKEN_URL]
         assert len(token_calls[0]) == FAST_RETRY.max_attempts
-    assert type(info.value) is TransportError  # the original error, not a wrapper
+    # the same class as the token request's failure (each call gets its own copy of it)
+    assert type(info.value) is TransportError
 
 
 async def test_standalone_auth_raises_the_plain_error() -> None:

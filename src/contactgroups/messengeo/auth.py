@@ -1,19 +1,38 @@
 """OAuth 2.0 client credentials for Messengeo: one shared bearer token per client.
 
 The token comes from ``POST https://oauth.messengeo.net/token`` (form body, ``expires_in`` as a
-string). It is fetched on the first call, shared by every concurrent call (an ``asyncio.Lock``:
-twenty calls that start together cause one token request), renewed before it runs out (60 s
-before, or 10% of a lifetime shorter than 10 minutes) and once when the API answers 401. A
-counter of token "generations" lets twenty calls that all got a 401 with the same token share one
-renewal instead of fetching twenty. A refused token request (400/401) raises
-``AuthenticationError`` and is not repeated; calls that were waiting for that request get the
-same error instead of trying again themselves.
+string). It is fetched on the first call and renewed before it runs out (60 s before, or 10% of a
+lifetime shorter than 10 minutes) and once when the API answers 401. A counter of token
+"generations" lets twenty calls that all got a 401 with the same token share one renewal.
+
+Token endpoint failures are contained, whatever the endpoint does:
+
+- **One fetch at a time.** A fetch (with the derived transport's retries and timeout) runs as a
+  task of its own; every call that needs a token meanwhile waits for that task and never starts
+  another one. A call that is cancelled stops waiting; the fetch goes on for the others.
+- **Cool-down.** After a fetch fails, calls that need a token fail at once, without a request,
+  for ``COOL_DOWN`` seconds (doubling after each further failure in a row, at most
+  ``COOL_DOWN_MAX``, and at least the endpoint's ``Retry-After``). A refused token request
+  (400/401) is not repeated either until then.
+- **Never sent.** Each call gets its OWN exception (no traceback shared and grown by many
+  raises): the class, status, code and message of the token endpoint's failure, the message
+  saying it was the token endpoint (``"token endpoint: ..."``), and ``maybe_landed`` False
+  (``never_sent`` True for a ``TransportError``): nothing reached the API, so ``multi`` reads
+  nothing back.
+- **Garbage is typed.** A 200 that is not JSON, has no usable ``access_token`` (empty, spaces or
+  control characters, over ``MAX_TOKEN_CHARS``) or an ``expires_in`` that is not a number of
+  seconds in ``[MIN_LIFETIME, MAX_LIFETIME]`` is a ``MalformedResponseError``.
+
+While a still-valid token is being renewed early, a failed renewal leaves that token in use.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,7 +42,12 @@ import yarl
 from .._http import Response, Transport
 from .._http.auth import NO_AUTH
 from .._http.validate import require_credential
-from ..errors import ContactGroupsError, InvalidRequestError
+from ..errors import (
+    APIError,
+    ContactGroupsError,
+    InvalidRequestError,
+    TransportError,
+)
 from .errors import parse_oauth_error
 from .wire import DEFAULT_TOKEN_URL, PROVIDER, log
 
@@ -41,8 +65,21 @@ RENEW_MARGIN = 60.0
 RENEW_SHARE = 0.1
 #: After a failed early renewal, seconds before the next try (the current token is still used).
 RENEW_RETRY = 5.0
-#: Lifetime assumed when the token answer has no usable ``expires_in``.
+#: Lifetime assumed when the token answer has no ``expires_in``.
 DEFAULT_LIFETIME = 3600.0
+#: The shortest and longest ``expires_in`` taken; outside (or not a number) the answer is
+#: malformed.
+MIN_LIFETIME = 1.0
+MAX_LIFETIME = 366 * 24 * 3600.0
+#: The longest ``access_token`` taken (the vendor documents up to 50,000 characters).
+MAX_TOKEN_CHARS = 65_536
+#: After a failed token fetch, calls fail fast (no request) for this many seconds ...
+COOL_DOWN = 5.0
+#: ... doubled after each further failure in a row, up to this.
+COOL_DOWN_MAX = 60.0
+
+# a bearer token goes into a header as is: visible ASCII only
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")
 
 
 class ClientCredentials:
@@ -50,7 +87,7 @@ class ClientCredentials:
 
     Call ``bind(transport)`` once with the API transport; the token request then goes through a
     transport derived on ``token_url`` (same session, timeouts and retry policy). ``clock`` is
-    the monotonic clock used for expiry (tests replace it).
+    the monotonic clock used for expiry and the cool-down (tests replace it).
     """
 
     def __init__(self, client_id: str, client_secret: str, token_url: str) -> None:
@@ -61,14 +98,17 @@ class ClientCredentials:
         self.token_url = _check_token_url(token_url)
         self.clock: Callable[[], float] = time.monotonic
         self._endpoint: Transport | None = None
-        self._lock = asyncio.Lock()
         self._token: str | None = None
         self._old_token: str | None = None
         self._renew_at: float | None = None
         self._expires_at: float | None = None
         self._generation = 0  # successful token fetches
-        self._finished = 0  # token fetches finished, successful or not
-        self._last_error: ContactGroupsError | None = None
+        self._fetching: asyncio.Task[ContactGroupsError | None] | None = None
+        # the last fetch's failure (traceback dropped: only copies of it are raised), the
+        # failures in a row, and until when (on ``clock``) no new fetch is started
+        self._failure: ContactGroupsError | None = None
+        self._failures = 0
+        self._cool_until = 0.0
         self.token_requests = 0
 
     def bind(self, transport: Transport) -> None:
@@ -88,6 +128,12 @@ class ClientCredentials:
         """When (on ``clock``) the current token will be renewed; None before the first one."""
         return self._renew_at
 
+    @property
+    def cool_until(self) -> float | None:
+        """Until when (on ``clock``) calls fail fast after a failed token fetch; None if the
+        last fetch succeeded."""
+        return None if self._failure is None else self._cool_until
+
     # -- the Auth protocol -----------------------------------------------------------------------
 
     @property
@@ -97,22 +143,21 @@ class ClientCredentials:
         )
 
     async def headers(self) -> Mapping[str, str]:
+        # the token is never bound to a local here: tracebacks rendered with locals stay clean
         if not self._fresh():
-            await self._renew(self._finished)
-        token = self._token
-        if token is None:  # pragma: no cover - _renew either sets a token or raises
+            await self._renew()
+        if self._token is None:  # pragma: no cover - _renew either leaves a token or raises
             raise ContactGroupsError(f"{PROVIDER}: no access token after a token request")
         _USED_GENERATION.set((id(self), self._generation))
-        return {"Authorization": f"Bearer {token}"}
+        return {"Authorization": f"Bearer {self._token}"}
 
     async def refresh(self) -> bool:
         """After a 401: renew the token unless another call already did since this one sent."""
-        seen = self._finished
         used = _USED_GENERATION.get()
         generation = used[1] if used is not None and used[0] == id(self) else None
         if generation is not None and generation != self._generation and self._token:
             return True
-        await self._renew(seen, used_generation=generation, force=True)
+        await self._renew(used_generation=generation, force=True)
         return True
 
     # -- internals -------------------------------------------------------------------------------
@@ -129,48 +174,99 @@ class ClientCredentials:
             return False
         return self._renew_at is None or self.clock() < self._renew_at
 
-    async def _renew(
-        self, seen: int, *, used_generation: int | None = None, force: bool = False
-    ) -> None:
-        """Fetch a token, unless a fetch finished while this call waited (``seen`` is the count
-        of finished fetches when it started waiting): then share that fetch's outcome."""
-        async with self._lock:
-            if self._finished != seen:
-                if self._last_error is not None:
-                    raise self._last_error
-                if self._token is not None:
-                    return
+    async def _renew(self, *, used_generation: int | None = None, force: bool = False) -> None:
+        """Wait for the token fetch in flight, or start one; raise this call's own copy of its
+        failure. ``force``: the current token was refused (a 401 with ``used_generation``)."""
+        task = self._fetching
+        if task is not None and task.done():
+            task = self._fetching = None  # cancelled before it ran: its cleanup never did
+        failure = self._failure
+        cooling: float | None = None
+        if task is None:
             if self._token is not None and (
                 (used_generation is not None and used_generation != self._generation)
                 or (not force and self._fresh())
             ):
                 return
-            self._last_error = None
-            try:
-                await self._fetch()
-            except ContactGroupsError as exc:
+            if failure is not None and self.clock() < self._cool_until:
                 if not force and self._still_valid():
-                    # an early renewal failed but the current token still works: keep using it
-                    # and try again shortly, rather than failing calls that would succeed
-                    self._renew_at = min(self._expires_at or 0.0, self.clock() + RENEW_RETRY)
-                    log.warning(
-                        "%s token renewal failed (%s); the current one is "
-                        "still valid and stays in use",
-                        PROVIDER,
-                        type(exc).__name__,
-                    )
-                    return
-                self._last_error = exc
-                raise
-            finally:
-                # counted when done, so calls that queued during this fetch share its outcome
-                self._finished += 1
+                    return  # an early renewal failed: the current token still works
+                cooling = self._cool_until - self.clock()
+            else:
+                task = asyncio.get_running_loop().create_task(self._shared_fetch(force))
+                self._fetching = task
+        if task is not None:
+            # not `await task`: a cancelled caller leaves the fetch running for the others
+            await asyncio.wait((task,))
+            if task.cancelled():
+                failure = TransportError("the token request was cancelled", provider=PROVIDER)
+            else:
+                failure = task.result()
+            if failure is None or (not force and self._still_valid()):
+                return
+        if force and self._token is not None and used_generation in (None, self._generation):
+            # the API refused this token and none replaced it: no call may use it any more
+            self._renew_at = self._expires_at = self.clock()
+        if failure is None:  # pragma: no cover - set on every path that gets here
+            raise ContactGroupsError(f"{PROVIDER}: no access token after a token request")
+        raise _call_error(failure, cooling)
+
+    async def _shared_fetch(self, force: bool) -> ContactGroupsError | None:
+        """The one fetch every waiting call shares. Its failure is returned (never raised into
+        the waiters) and starts the cool-down."""
+        try:
+            failure = await self._attempt()
+        finally:
+            self._fetching = None
+        if failure is None:
+            self._failure, self._failures = None, 0
+            return None
+        now = self.clock()
+        self._failure = failure
+        self._failures += 1
+        pause = COOL_DOWN * 2.0 ** min(self._failures - 1, 16)
+        if isinstance(failure, APIError) and failure.retry_after:
+            pause = max(pause, failure.retry_after)
+        self._cool_until = now + min(pause, COOL_DOWN_MAX)
+        if not force and self._still_valid() and self._expires_at is not None:
+            # an early renewal failed but the current token still works: keep using it and try
+            # again after the cool-down, rather than failing calls that would succeed
+            self._renew_at = min(self._expires_at, max(now + RENEW_RETRY, self._cool_until))
+            log.warning(
+                "%s token renewal failed (%s); the current one is still valid and stays in use",
+                PROVIDER,
+                type(failure).__name__,
+            )
+            return failure
+        log.warning(
+            "%s token request failed (%s); calls fail without a request for %.1fs",
+            PROVIDER,
+            type(failure).__name__,
+            self._cool_until - now,
+        )
+        return failure
+
+    async def _attempt(self) -> ContactGroupsError | None:
+        """One fetch; its failure as a bare error (no traceback, no chained exceptions)."""
+        failure: ContactGroupsError
+        try:
+            await self._fetch()
+        except ContactGroupsError as exc:
+            failure = exc
+        except Exception as exc:  # a bug must not reach every waiter as one shared object
+            failure = ContactGroupsError(f"the token request failed ({type(exc).__name__})")
+        else:
+            return None
+        failure.__traceback__ = failure.__context__ = failure.__cause__ = None
+        return failure
 
     async def _fetch(self) -> None:
         if self._endpoint is None:
             raise ContactGroupsError(f"{PROVIDER}: ClientCredentials.bind() was not called")
         self.token_requests += 1
         started = self.clock()
+        # the credentials only inline in the call, the token only in attributes: no local of
+        # this frame holds either (``Response`` keeps its body out of its repr)
         response = await self._endpoint.request(
             "POST",
             (),
@@ -181,8 +277,8 @@ class ClientCredentials:
             },
             idempotent=True,  # asking again for a token changes nothing at the vendor
         )
-        token, lifetime = _read_token(response)
-        self._old_token, self._token = self._token, token
+        lifetime = _read_lifetime(response)
+        self._old_token, self._token = self._token, _read_token(response)
         margin = min(RENEW_MARGIN, lifetime * RENEW_SHARE)
         self._renew_at = started + lifetime - margin
         self._expires_at = started + lifetime
@@ -190,6 +286,40 @@ class ClientCredentials:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(token_url={self.token_url!r}, credentials=<redacted>)"
+
+
+def _call_error(failure: ContactGroupsError, cooling: float | None = None) -> ContactGroupsError:
+    """A new error for one API call whose token fetch failed: the failure's class, status, code
+    and message, saying it was the token endpoint; the call itself was never sent."""
+    note = "" if cooling is None else f" (no new token request for {cooling:.1f}s)"
+    text = f"{PROVIDER} token endpoint: {failure}{note}"
+    error: ContactGroupsError
+    if isinstance(failure, APIError):
+        error = type(failure)(
+            f"token endpoint: {failure.message}{note}",
+            status=failure.status,
+            provider=failure.provider or PROVIDER,
+            code=failure.code,
+            request_id=failure.request_id,
+            body=failure.body,
+            errors=failure.errors,
+            retry_after=failure.retry_after,
+        )
+    elif isinstance(failure, TransportError):
+        error = type(failure)(
+            text,
+            provider=failure.provider or PROVIDER,
+            never_sent=True,  # the API call never left: only the token request did
+        )
+    elif isinstance(failure, InvalidRequestError):
+        error = InvalidRequestError(
+            f"{PROVIDER} token endpoint: {failure}{note}", provider=PROVIDER
+        )
+    else:
+        error = ContactGroupsError(text)
+        error.provider = PROVIDER
+    error.maybe_landed = False
+    return error
 
 
 def _check_token_url(token_url: str) -> str:
@@ -205,20 +335,35 @@ def _check_token_url(token_url: str) -> str:
     return token_url
 
 
-def _read_token(response: Response) -> tuple[str, float]:
+def _token_answer(response: Response) -> Mapping[str, Any]:
     data: Any = response.json()
     if not isinstance(data, Mapping):
         raise response.malformed("the token answer is not a JSON object")
-    token = data.get("access_token")
-    if not isinstance(token, str) or not token.strip():
+    return data
+
+
+def _read_token(response: Response) -> str:
+    """The answer's ``access_token``: text that can go into a header as is."""
+    value = _token_answer(response).get("access_token")
+    if not isinstance(value, str) or not value.strip():
         raise response.malformed("the token answer has no access_token")
-    expires = data.get("expires_in")
-    lifetime = DEFAULT_LIFETIME
-    if isinstance(expires, (int, float)) and not isinstance(expires, bool) and expires > 0:
-        lifetime = float(expires)
-    elif isinstance(expires, str):
-        try:
-            lifetime = float(expires) if float(expires) > 0 else DEFAULT_LIFETIME
-        except ValueError:
-            lifetime = DEFAULT_LIFETIME
-    return token.strip(), lifetime
+    if len(value) > MAX_TOKEN_CHARS or not _TOKEN_TEXT.fullmatch(value.strip()):
+        raise response.malformed("the token answer's access_token is not a usable bearer token")
+    return value.strip()
+
+
+def _read_lifetime(response: Response) -> float:
+    """``expires_in`` (a number or a numeric string) in seconds; absent: ``DEFAULT_LIFETIME``."""
+    expires = _token_answer(response).get("expires_in")
+    if expires is None:
+        return DEFAULT_LIFETIME
+    seconds = math.nan
+    if isinstance(expires, (int, float, str)) and not isinstance(expires, bool):
+        with contextlib.suppress(ValueError, OverflowError):
+            seconds = float(expires.strip() if isinstance(expires, str) else expires)
+    if not MIN_LIFETIME <= seconds <= MAX_LIFETIME:  # NaN fails too
+        shown = str(expires)[:40] if isinstance(expires, (int, float, str)) else "not a number"
+        raise response.malformed(
+            f"the token answer's expires_in is not a lifetime in seconds ({shown!r})"
+        )
+    return seconds

@@ -99,16 +99,18 @@ def parse_error(response: Response) -> ErrorInfo:
 
 
 def parse_oauth_error(response: Response) -> ErrorInfo:
-    """A token endpoint error: 400/401 (bad ``client_id``/``client_secret``) is an auth failure."""
+    """A token endpoint error: 400/401 (bad ``client_id``/``client_secret``) is an auth failure.
+
+    The message is the endpoint's own (``ClientCredentials`` says "token endpoint: " in front).
+    """
     info = parse_error(response)
     data = response.json_object()
+    message = info.message
     if data is not None and _text(data.get("error_description")) and _text(data.get("error")):
-        message = f"token request refused: {_text(data.get('error_description'))}"
-    else:
-        message = f"token request refused: {info.message}"
+        message = str(_text(data.get("error_description")))
     if response.status in (400, 401, 403):
         return ErrorInfo(
-            message=message,
+            message=f"request refused: {message}",
             code=info.code,
             errors=info.errors,
             error_class=AuthenticationError,
