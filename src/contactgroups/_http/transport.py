@@ -78,7 +78,9 @@ class Transport:
         connection_limit: int = 100,
     ) -> None:
         self.provider = provider
-        self.base_url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self.base_url = check_base_url(
+            base_url, allow_insecure_http=allow_insecure_http, provider=provider
+        )
         self._allow_insecure_http = allow_insecure_http
         self.auth = auth
         self.timeout = as_timeout(timeout)
