@@ -11,7 +11,7 @@ import base64
 from collections.abc import Mapping
 from typing import Protocol
 
-from .redact import RedactedHeaders
+from .redact import RedactedHeaders, Secrets
 
 __all__ = ["NO_AUTH", "Auth", "BasicAuth", "HeaderAuth"]
 
@@ -39,7 +39,7 @@ class HeaderAuth:
 
     def __init__(self, headers: Mapping[str, str], *, secrets: tuple[str, ...]) -> None:
         self._headers = RedactedHeaders(headers)
-        self._secrets = tuple(s for s in secrets if s)
+        self._secrets = Secrets(s for s in secrets if s)  # a tuple whose repr shows none
 
     @property
     def secrets(self) -> tuple[str, ...]:

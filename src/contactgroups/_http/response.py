@@ -34,7 +34,7 @@ class Response:
     headers: Mapping[str, str] = attrs.field(repr=False)
     body: bytes = attrs.field(repr=False)  # may echo a credential: see `body_for_error`
     provider: str = attrs.field(kw_only=True)
-    request_id: str | None = None
+    request_id: str | None = attrs.field(default=None, repr=False)  # may echo one too
     #: the client's credentials, scrubbed from any body this answer puts into an error
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
 
