@@ -24,7 +24,9 @@ attempts, an adapter for a per-item answer, ``multi`` for an interrupted call); 
 only reads it.
 
 Every message is built from the vendor's answer, never from the request, and the transport scrubs
-the client's credentials out of messages and bodies before an error is raised.
+the client's credentials out of every field an error keeps (message, code, errors, request id,
+body; also in the JSON-escaped or percent-encoded form a vendor's echo gives them) before it is
+raised, so neither ``str``, ``repr`` nor a log line can show one.
 """
 
 from __future__ import annotations
@@ -83,8 +85,11 @@ class APIError(ContactGroupsError):
         code: the vendor's own error code (``2``, ``"203"``, ``"E-0-004"``), if it sent one.
         message: the vendor's human-readable message.
         request_id: the vendor's request id (MessageFlow ``meta.uniqId``), if any.
-        body: the raw response body as text (credentials scrubbed).
+        body: the raw response body as text (cut to 10,000 characters).
         errors: every error object the vendor listed, as plain dicts.
+
+    The client's credentials are scrubbed from every one of these (replaced by
+    ``<redacted>``): a vendor that echoes what it received cannot get them into an error.
         retry_after: seconds the vendor asked us to wait (429/503), if it said.
     """
 

@@ -13,7 +13,17 @@ from .auth import NO_AUTH, Auth, BasicAuth, HeaderAuth
 from .client import BaseClient, ClientOptions, CommonKeywords, MembershipOptions
 from .convert import WIRE, lenient_int, make_converter, parse_date, parse_datetime, to_camel
 from .pager import Page, Pager
-from .redact import REDACTED, redact_headers, redact_phones, scrub
+from .redact import (
+    REDACTED,
+    RedactedHeaders,
+    SealedBody,
+    Secret,
+    Secrets,
+    redact_headers,
+    redact_phones,
+    scrub,
+    scrub_value,
+)
 from .response import ErrorCheck, ErrorInfo, ErrorParser, Response, default_error_parser
 from .retry import DEFAULT_RETRY, RetryPolicy, parse_http_date, parse_retry_after, retry_delay
 from .seen import GroupsSeen
@@ -57,8 +67,12 @@ __all__ = [
     "Page",
     "Pager",
     "Params",
+    "RedactedHeaders",
     "Response",
     "RetryPolicy",
+    "SealedBody",
+    "Secret",
+    "Secrets",
     "Timeout",
     "TimeoutLike",
     "Transport",
@@ -86,6 +100,7 @@ __all__ = [
     "require_text",
     "retry_delay",
     "scrub",
+    "scrub_value",
     "to_camel",
     "unique",
 ]

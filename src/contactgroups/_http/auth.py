@@ -1,7 +1,8 @@
 """Auth hooks: how a provider's credentials become request headers.
 
 An auth object never shows its secrets in ``repr`` and lists them in ``secrets`` so the transport
-can scrub them from anything it logs or raises.
+can scrub them from anything it logs or raises. Its headers come as ``RedactedHeaders``, whose
+``repr`` hides the credential values, so no frame of a traceback rendered with locals shows them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from typing import Protocol
+
+from .redact import RedactedHeaders, Secrets
 
 __all__ = ["NO_AUTH", "Auth", "BasicAuth", "HeaderAuth"]
 
@@ -22,7 +25,8 @@ class Auth(Protocol):
         ...
 
     async def headers(self) -> Mapping[str, str]:
-        """Headers to add to the next request."""
+        """Headers to add to the next request (best a ``RedactedHeaders``; the transport wraps
+        any other mapping in one)."""
         ...
 
     async def refresh(self) -> bool:
@@ -34,14 +38,14 @@ class HeaderAuth:
     """Static headers (MessageBird ``AccessKey``, MessageFlow's two raw keys)."""
 
     def __init__(self, headers: Mapping[str, str], *, secrets: tuple[str, ...]) -> None:
-        self._headers = dict(headers)
-        self._secrets = tuple(s for s in secrets if s)
+        self._headers = RedactedHeaders(headers)
+        self._secrets = Secrets(s for s in secrets if s)  # a tuple whose repr shows none
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return self._secrets
 
-    async def headers(self) -> Mapping[str, str]:
+    async def headers(self) -> RedactedHeaders:
         return self._headers
 
     async def refresh(self) -> bool:

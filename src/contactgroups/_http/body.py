@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..errors import InvalidRequestError
+from .redact import SealedBody
 from .urls import Params, query_pairs
 
 __all__ = ["encode_body"]
@@ -24,8 +25,9 @@ def encode_body(
     content: bytes | None,
     content_type: str | None,
     compress: bool,
-) -> tuple[bytes | None, dict[str, str]]:
-    """The bytes to send and their headers; no body gives ``(None, {})`` (no Content-Type)."""
+) -> tuple[SealedBody | None, dict[str, str]]:
+    """The bytes to send (sealed: their ``repr`` shows none of them) and their headers; no body
+    gives ``(None, {})`` (no Content-Type)."""
     given = [x is not None for x in (json_body, form, content)]
     if sum(given) > 1:
         raise InvalidRequestError("a request takes one body: json, form or content")
@@ -43,4 +45,4 @@ def encode_body(
     if body is not None and compress:
         body = gzip.compress(body, compresslevel=5)
         headers["Content-Encoding"] = "gzip"
-    return body, headers
+    return (None if body is None else SealedBody(body)), headers

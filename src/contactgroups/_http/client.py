@@ -148,4 +148,8 @@ class BaseClient:
         await self._transport.aclose()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        # never raises, also for a client whose constructor failed (a traceback rendered with
+        # locals calls it on the half-built `self`)
+        transport = self.__dict__.get("_transport")
+        shown = "<not set>" if transport is None else repr(transport.base_url)
+        return f"{type(self).__name__}(base_url={shown})"

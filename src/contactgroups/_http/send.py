@@ -10,7 +10,7 @@ import aiohttp
 import yarl
 
 from ..errors import ConnectTimeoutError, ReadTimeoutError, TimeoutError, TransportError
-from .redact import scrub
+from .redact import SealedBody, scrub
 from .response import Response
 from .timeouts import Timeout
 
@@ -25,7 +25,7 @@ async def send_once(
     method: str,
     url: yarl.URL,
     *,
-    body: bytes | None,
+    body: SealedBody | None,
     headers: Mapping[str, str],
     timeout: Timeout,
     verify_ssl: bool,
@@ -39,7 +39,7 @@ async def send_once(
         async with session.request(
             method,
             url,
-            data=body,
+            data=None if body is None else body.reveal(),  # unwrapped here only
             headers=headers,
             timeout=timeout.to_aiohttp(),
             allow_redirects=False,

@@ -30,8 +30,8 @@ from ..errors import (
 )
 from .auth import Auth
 from .body import encode_body
-from .redact import redact_phones, scrub
-from .response import ErrorCheck, ErrorParser, Response, default_error_parser
+from .redact import RedactedHeaders, SealedBody, Secrets, redact_phones, scrub, scrub_value
+from .response import ErrorCheck, ErrorInfo, ErrorParser, Response, default_error_parser
 from .retry import DEFAULT_RETRY, RetryPolicy, parse_http_date, parse_retry_after, retry_delay
 from .send import send_once
 from .stats import current_stats
@@ -78,7 +78,9 @@ class Transport:
         connection_limit: int = 100,
     ) -> None:
         self.provider = provider
-        self.base_url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self.base_url = check_base_url(
+            base_url, allow_insecure_http=allow_insecure_http, provider=provider
+        )
         self._allow_insecure_http = allow_insecure_http
         self.auth = auth
         self.timeout = as_timeout(timeout)
@@ -166,11 +168,13 @@ class Transport:
         """``base_url`` + each segment percent-quoted (``/``, ``?``, ``#``, ``%`` and ``+`` too)."""
         return join_path(self.base_url, segments, provider=self.provider)
 
-    def secrets(self) -> tuple[str, ...]:
-        """Every value to scrub: this transport's credentials and those it was derived beside."""
+    def secrets(self) -> Secrets:
+        """Every value to scrub: this transport's credentials and those it was derived beside
+        (a tuple whose ``repr`` shows none of them)."""
+        own = self.auth.secrets
         if not self._extra_secrets:
-            return self.auth.secrets
-        return (*self.auth.secrets, *self._extra_secrets)
+            return own if isinstance(own, Secrets) else Secrets(own)
+        return Secrets((*own, *self._extra_secrets))
 
     def _safe_url(self, url: yarl.URL) -> str:
         return redact_phones(scrub(str(url), self.secrets()))
@@ -203,6 +207,9 @@ class Transport:
         if params:
             url = url.with_query(query_pairs(params))  # yarl quotes each value exactly once
         body, headers = encode_body(json_body, form, content, content_type, compress)
+        # from here on only the sealed body is used: no frame of a traceback rendered with its
+        # locals shows what it carries (an OAuth token request's client secret)
+        json_body = form = content = None
         call_timeout = self.timeout if timeout is None else as_timeout(timeout, self.timeout)
         started = time.monotonic()
         attempt = 0
@@ -214,7 +221,7 @@ class Transport:
             attempt += 1
             # credentials first, outside the try: a failed token fetch has had its own retries
             # and must not be repeated once per attempt of this call
-            auth_headers = await self.auth.headers()
+            auth_headers = RedactedHeaders.of(await self.auth.headers())  # repr hides values
             error: ContactGroupsError
             try:
                 response = await self._send(method, url, body, headers, auth_headers, call_timeout)
@@ -291,20 +298,32 @@ class Transport:
         await asyncio.sleep(delay)
 
     def _error(self, response: Response, retry_after: float | None) -> APIError:
+        """The ladder's error for a vendor's error answer, with the client's credentials scrubbed
+        from every field (message, code, errors, request id, body): a vendor that echoes what
+        it received gets none of it into an error, its ``str``/``repr`` or a log line."""
         secrets = self.secrets()
         try:
             info = self._parse_error(response)
-        except ContactGroupsError:
+            if not isinstance(info, ErrorInfo) or not isinstance(info.message, str):
+                raise TypeError(f"the parser gave {type(info).__name__}, not an ErrorInfo")
+        except Exception as exc:  # a parser's bug must not hide the vendor's answer
+            self.log.debug(
+                "%s error parser failed (%s); using the default one",
+                self.provider,
+                scrub(f"{type(exc).__name__}: {exc}", secrets),
+            )
             info = default_error_parser(response)
         cls = info.error_class or error_class_for_status(response.status)
+        code = scrub_value(info.code, secrets)
+        request_id = info.request_id or response.request_id
         error = cls(
             scrub(info.message, secrets),
             status=response.status,
             provider=self.provider,
-            code=info.code,
-            request_id=info.request_id or response.request_id,
-            body=response.body_for_error(),
-            errors=info.errors,
+            code=code if isinstance(code, (str, int)) else None,
+            request_id=scrub(request_id, secrets) if request_id else request_id,
+            body=scrub(response.body_for_error(), secrets),
+            errors=scrub_value(tuple(info.errors), secrets),
             retry_after=retry_after,
         )
         # what the transport saw decides, whatever class the vendor's code mapped to
@@ -315,7 +334,7 @@ class Transport:
         self,
         method: str,
         url: yarl.URL,
-        body: bytes | None,
+        body: SealedBody | None,
         extra_headers: dict[str, str],
         auth_headers: Mapping[str, str],
         call_timeout: Timeout,
@@ -330,7 +349,7 @@ class Transport:
                 method,
                 url,
                 body=body,
-                headers={**self._base_headers, **extra_headers, **auth_headers},
+                headers=RedactedHeaders({**self._base_headers, **extra_headers, **auth_headers}),
                 timeout=call_timeout,
                 verify_ssl=self.verify_ssl,
                 provider=self.provider,

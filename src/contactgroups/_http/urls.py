@@ -6,7 +6,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import yarl
 
@@ -24,6 +24,9 @@ __all__ = [
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_SPACE_RE = re.compile(r"[\s\x00-\x1f\x7f]")
+# labels of letters, digits, "-" and "_" (1..63 each), dot-separated, an optional final dot
+_HOSTNAME_RE = re.compile(r"(?:[A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?")
 _UNRESERVED_RE = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986: never needs quoting
 
 
@@ -39,19 +42,69 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def check_base_url(base_url: object, *, allow_insecure_http: bool) -> str:
-    """``base_url`` without its trailing slash, if it is an absolute http(s) URL we may use."""
+def check_base_url(
+    base_url: object,
+    *,
+    allow_insecure_http: bool,
+    what: str = "base_url",
+    provider: str | None = None,
+) -> str:
+    """``base_url`` as an absolute http(s) URL we may use (normalised: the host in ASCII, the
+    path percent-encoded, no trailing slash).
+
+    Every problem is an ``InvalidRequestError`` naming ``what``, never a plain ``ValueError``:
+    not a string, spaces or control characters, a backslash, a user name or password (refused,
+    and never repeated in the message), a query or fragment, a host or port that cannot be read
+    (IDNA, brackets, out of range), another scheme, plain http to a host that is not loopback.
+    """
+
+    def refuse(why: str) -> InvalidRequestError:
+        return InvalidRequestError(f"{what} {why}", provider=provider)
+
     if not isinstance(base_url, str):
-        raise InvalidRequestError("base_url must be a string")
-    url = yarl.URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise InvalidRequestError("base_url must be an absolute http(s) URL")
-    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
-        raise InvalidRequestError(
-            "base_url uses plain http to a non-loopback host; "
+        raise refuse(f"must be a string, not {type(base_url).__name__}")
+    if _SPACE_RE.search(base_url):
+        raise refuse("must not contain spaces or control characters")
+    if "\\" in base_url:
+        raise refuse("must not contain a backslash")
+    try:
+        netloc = urlsplit(base_url).netloc
+        url = yarl.URL(base_url)
+        host, port = url.raw_host, url.explicit_port
+        url.host  # noqa: B018 - decoding the host (IDNA) may fail: it is what aiohttp will do
+        has_user = url.raw_user is not None or url.raw_password is not None
+        text = str(url)
+    except ValueError:  # UnicodeError (IDNA) is one too
+        raise refuse("is not a valid URL: its host or port cannot be read") from None
+    if "@" in netloc or has_user:
+        raise refuse(
+            "must not contain a user name or password; give credentials to the client instead"
+        )
+    if "?" in base_url or "#" in base_url:
+        raise refuse("must not have a query or a fragment")
+    if url.scheme not in ("http", "https") or not host:
+        raise refuse("must be an absolute http(s) URL")
+    if not _valid_host(host):
+        raise refuse("has an invalid host name")
+    if port is not None and not 0 < port < 65536:
+        raise refuse("has an invalid port")
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(host):
+        raise refuse(
+            "uses plain http to a non-loopback host; "
             "pass allow_insecure_http=True if you really mean it"
         )
-    return base_url.rstrip("/")
+    return text.rstrip("/")
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (ASCII, as yarl gives it after IDNA) or an IP address."""
+    if _HOSTNAME_RE.fullmatch(host) and len(host) <= 253:
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def path_segment(value: object, *, what: str = "id", provider: str | None = None) -> str:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .. import multi, providers
@@ -21,6 +20,7 @@ from .._http.retry import RetryPolicy
 from .._version import __version__
 from ..errors import ContactGroupsError, InvalidRequestError
 from ..providers import PROVIDERS, Provider
+from ._console import SafeConsole, env_secrets
 from ._output import progress, report_dict, report_table
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ DEMO_SPLIT = {
 }
 
 
-async def _demo(args: argparse.Namespace, console: Console) -> int:
+async def _demo(args: argparse.Namespace, console: SafeConsole) -> int:
     from ..testing import Faults
 
     latency = max(0.0, args.latency)
@@ -126,7 +126,9 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
         for action in ("add", "remove"):
             runner = multi.add if action == "add" else multi.remove
             with progress(
-                console if not args.json else Console(file=sys.stderr), action, totals
+                console if not args.json else SafeConsole(secrets=console.secrets, stderr=True),
+                action,
+                totals,
             ) as cb:
                 report = await runner(targets, on_progress=cb)
             reports.append(report)
@@ -141,7 +143,7 @@ async def _demo(args: argparse.Namespace, console: Console) -> int:
                 + ("[green]yes[/]" if not mismatches else f"[red]no ({mismatches} ids)[/]")
             )
         if args.json:
-            console.print_json(json.dumps([report_dict(r) for r in reports]))
+            console.print_data([report_dict(r) for r in reports])
         return 0 if all(r.ok for r in reports) else 1
     finally:
         for client in clients.values():
@@ -167,34 +169,37 @@ def _demo_check(report: multi.Report, fakes: dict[str, VendorFake]) -> int:
 # -- groups --------------------------------------------------------------------------------------
 
 
-async def _groups_list(args: argparse.Namespace, console: Console) -> int:
+async def _groups_list(args: argparse.Namespace, console: SafeConsole) -> int:
     provider = providers.get(args.provider)
     async with _client_from_env(provider, args) as client:
         rows = []
         async for group in provider.groups(client).list():
             rows.append({"id": str(group.id), "name": getattr(group, "name", None)})
     if args.json:
-        console.print_json(json.dumps(rows))
+        console.print_data(rows)
     else:
         table = Table(title=f"{provider.name} groups")
         table.add_column("id")
         table.add_column("name")
         for row in rows:
-            table.add_row(row["id"], row["name"] or "")
+            table.add_row(console.vendor_text(row["id"]), console.vendor_text(row["name"] or ""))
         console.print(table)
     return 0
 
 
-async def _groups_create(args: argparse.Namespace, console: Console) -> int:
+async def _groups_create(args: argparse.Namespace, console: SafeConsole) -> int:
     provider = providers.get(args.provider)
     async with _client_from_env(provider, args) as client:
         created = await provider.groups(client).create(name=args.name)
     group = _CREATED_GROUP.get(provider.name, lambda result: result)(created)
     row = {"id": str(group.id), "name": getattr(group, "name", args.name)}
     if args.json:
-        console.print_json(json.dumps(row))
+        console.print_data(row)
     else:
-        console.print(f"created {provider.name} group {row['id']} ({row['name']})")
+        console.print(
+            f"created {provider.name} group {console.vendor_text(row['id'])} "
+            f"({console.vendor_text(row['name'])})"
+        )
     return 0
 
 
@@ -229,12 +234,12 @@ def _write_failed(reports: list[multi.Report], path: str) -> int:
     return total
 
 
-async def _members(args: argparse.Namespace, console: Console) -> int:
+async def _members(args: argparse.Namespace, console: SafeConsole) -> int:
     provider = providers.get(args.provider)
     ids = _read_ids(args.ids_file, sys.stdin)
     if not ids and args.action != "sync":
         raise UsageError("the ids file holds no ids")
-    out = Console(file=sys.stderr) if args.json else console
+    out = SafeConsole(secrets=console.secrets, stderr=True) if args.json else console
     async with _client_from_env(provider, args) as client:
         options: dict[str, Any] = {"deadline": args.deadline}
         if args.concurrency:
@@ -252,9 +257,7 @@ async def _members(args: argparse.Namespace, console: Console) -> int:
                 "dry_run": args.dry_run,
             }
             if args.json:
-                console.print_json(
-                    json.dumps({"plan": plan, "reports": [report_dict(r) for r in reports]})
-                )
+                console.print_data({"plan": plan, "reports": [report_dict(r) for r in reports]})
             else:
                 console.print(
                     f"sync plan: {plan['to_add']} to add, {plan['to_remove']} to remove, "
@@ -267,13 +270,13 @@ async def _members(args: argparse.Namespace, console: Console) -> int:
             with progress(out, args.action, {provider.name: len(target.ids)}) as cb:
                 reports = [await runner([target], on_progress=cb, **options)]
             if args.json:
-                console.print_json(json.dumps(report_dict(reports[0])))
+                console.print_data(report_dict(reports[0]))
     if not args.json:
         for report in reports:
             console.print(report_table(report, f"{provider.name} {report.action}"))
     failed = _write_failed(reports, args.failed_file)
     if failed:
-        out.print(f"{failed} ids did not land; they are listed in {args.failed_file}")
+        out.print(f"{failed} ids did not land; they are listed in {escape(str(args.failed_file))}")
         return 1
     return 0
 
@@ -335,10 +338,13 @@ def _parser() -> argparse.ArgumentParser:
 def run(argv: Sequence[str] | None = None) -> int:
     """The command line ``argv`` (``sys.argv[1:]``), run; its exit code."""
     args = _parser().parse_args(argv)
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=140)  # tables stay readable in logs and pipes
-    handlers: dict[str, Callable[[argparse.Namespace, Console], Coroutine[Any, Any, int]]] = {
+    # every line printed has the environment's credentials scrubbed (a vendor echoing one)
+    secrets = env_secrets()
+    console = SafeConsole(secrets=secrets, highlight=False)
+    if not console.is_terminal:  # tables stay readable in logs and pipes
+        console = SafeConsole(secrets=secrets, highlight=False, width=140)
+    errors = SafeConsole(secrets=secrets, stderr=True, highlight=False)
+    handlers: dict[str, Callable[[argparse.Namespace, SafeConsole], Coroutine[Any, Any, int]]] = {
         "demo": _demo,
         "groups": lambda a, c: (_groups_list if a.groups_command == "list" else _groups_create)(
             a, c
@@ -348,13 +354,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = asyncio.run(handlers[args.command](args, console))
     except UsageError as exc:
-        Console(stderr=True, highlight=False).print(f"error: {exc}")
+        errors.print(f"error: {errors.vendor_text(exc)}")
         return 2
     except InvalidRequestError as exc:  # bad options or configuration, caught before sending
-        Console(stderr=True, highlight=False).print(f"error: {exc}")
+        errors.print(f"error: {errors.vendor_text(exc)}")
         return 2
-    except ContactGroupsError as exc:
-        Console(stderr=True, highlight=False).print(f"error: {exc}")
+    except ContactGroupsError as exc:  # a vendor's words, maybe: scrubbed and escaped
+        errors.print(f"error: {errors.vendor_text(exc)}")
         return 1
     except KeyboardInterrupt:
         return 130

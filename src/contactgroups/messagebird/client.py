@@ -9,6 +9,7 @@ from .._http import (
     ClientOptions,
     CommonKeywords,
     HeaderAuth,
+    Secret,
     Transport,
     require_credential,
 )
@@ -59,11 +60,13 @@ class Client(BaseClient):
         membership_concurrency: int | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
-        access_key = require_credential(access_key, what="access_key", provider=PROVIDER)
+        # held as a Secret once checked: a later failure (a bad base_url) shows it in no frame
+        key = Secret(require_credential(access_key, what="access_key", provider=PROVIDER))
+        del access_key
         self._max_add_per_call = max_add_per_call
         self._max_remove_per_call = max_remove_per_call
         self._membership_concurrency = membership_concurrency
-        auth = HeaderAuth({"Authorization": f"AccessKey {access_key}"}, secrets=(access_key,))
+        auth = HeaderAuth({"Authorization": f"AccessKey {key.reveal()}"}, secrets=(key.reveal(),))
         super().__init__(auth, parse_error=parse_error, **options)
 
     def _bind(self, transport: Transport) -> None:

@@ -18,6 +18,7 @@ from .._http import (
     ClientOptions,
     CommonKeywords,
     HeaderAuth,
+    Secret,
     Transport,
     require_credential,
 )
@@ -74,13 +75,16 @@ class Client(BaseClient):
         membership_concurrency: int | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
-        authorization = require_credential(authorization, what="authorization", provider=PROVIDER)
-        application_key = require_credential(
-            application_key, what="application_key", provider=PROVIDER
+        # held as Secrets once checked: a later failure (a bad base_url) shows them in no frame
+        authz = Secret(require_credential(authorization, what="authorization", provider=PROVIDER))
+        del authorization
+        app_key = Secret(
+            require_credential(application_key, what="application_key", provider=PROVIDER)
         )
+        del application_key
         auth = HeaderAuth(
-            {"Authorization": authorization, "Application-Key": application_key},
-            secrets=(authorization, application_key),
+            {"Authorization": authz.reveal(), "Application-Key": app_key.reveal()},
+            secrets=(authz.reveal(), app_key.reveal()),
         )
         self._compress = bool(compress)
         self._max_add_per_call = max_add_per_call

@@ -39,7 +39,7 @@ from typing import Any
 
 import yarl
 
-from .._http import Response, Transport
+from .._http import Response, Transport, check_base_url
 from .._http.auth import NO_AUTH
 from .._http.validate import require_credential
 from ..errors import (
@@ -324,8 +324,8 @@ def _call_error(failure: ContactGroupsError, cooling: float | None = None) -> Co
 
 def _check_token_url(token_url: str) -> str:
     """An absolute token endpoint URL, like ``DEFAULT_TOKEN_URL``."""
-    if not isinstance(token_url, str):
-        raise InvalidRequestError("token_url must be a string", provider=PROVIDER)
+    # every URL problem a typed error (the client's allow_insecure_http applies at `bind`)
+    check_base_url(token_url, allow_insecure_http=True, what="token_url", provider=PROVIDER)
     url = yarl.URL(token_url)
     if not url.is_absolute() or url.query_string or url.fragment or url.path in ("", "/"):
         raise InvalidRequestError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, ClassVar
 
-from .._http import BaseClient, ClientOptions, CommonKeywords, Transport
+from .._http import BaseClient, ClientOptions, CommonKeywords, Secret, Transport, require_credential
 from .auth import ClientCredentials
 from .contacts import Contacts
 from .errors import is_error, parse_error
@@ -83,6 +83,11 @@ class Client(BaseClient):
         membership_chunk_size: int | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
+        # held as Secrets once checked: a later failure (a bad base_url) shows them in no frame
+        cid = Secret(require_credential(client_id, what="client_id", provider=PROVIDER))
+        del client_id
+        key = Secret(require_credential(client_secret, what="client_secret", provider=PROVIDER))
+        del client_secret
         if membership_chunk_size is not None:
             warnings.warn(
                 "membership_chunk_size is deprecated; use max_add_per_call and max_remove_per_call",
@@ -94,7 +99,7 @@ class Client(BaseClient):
                     "give max_add_per_call/max_remove_per_call or membership_chunk_size, not both"
                 )
             max_add_per_call = max_remove_per_call = membership_chunk_size
-        self.auth = ClientCredentials(client_id, client_secret, token_url)
+        self.auth = ClientCredentials(cid.reveal(), key.reveal(), token_url)
         self._max_add_per_call = max_add_per_call
         self._max_remove_per_call = max_remove_per_call
         self._membership_concurrency = membership_concurrency

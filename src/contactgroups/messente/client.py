@@ -9,6 +9,7 @@ from .._http import (
     BasicAuth,
     ClientOptions,
     CommonKeywords,
+    Secret,
     Transport,
     require_credential,
 )
@@ -65,13 +66,16 @@ class Client(BaseClient):
         **options: Unpack[ClientOptions],
     ) -> None:
         # the API username and password from Messente's API settings, not the login
-        username = require_credential(username, what="username", provider=PROVIDER)
-        password = require_credential(password, what="password", provider=PROVIDER)
+        # held as Secrets once checked: a later failure (a bad base_url) shows them in no frame
+        user = Secret(require_credential(username, what="username", provider=PROVIDER))
+        del username
+        key = Secret(require_credential(password, what="password", provider=PROVIDER))
+        del password
         self._max_add_per_call = max_add_per_call
         self._max_remove_per_call = max_remove_per_call
         self._membership_concurrency = membership_concurrency
         self._create_missing_contacts = create_missing_contacts
-        super().__init__(BasicAuth(username, password), parse_error=parse_error, **options)
+        super().__init__(BasicAuth(user.reveal(), key.reveal()), parse_error=parse_error, **options)
 
     def _bind(self, transport: Transport) -> None:
         self.groups = Groups(transport, converter)

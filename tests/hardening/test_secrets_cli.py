@@ -1,0 +1,118 @@
+"""The command line prints no credential from the environment on any line (tables, JSON, errors),
+whatever a vendor sends back: a group named after the credentials, or an error answer echoing
+every header and body it received. Vendor text cannot break the output's markup either."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("rich", reason="the CLI needs its extra: pip install -e '.[cli]'")
+
+from secrets_hostile import (
+    ALL_CANARIES,
+    ENV,
+    MB_KEY,
+    MF_APP_KEY,
+    MF_AUTHORIZATION,
+    MG_CLIENT_ID,
+    MG_SECRET,
+    MS_PASSWORD,
+    MS_USER,
+    PROVIDERS,
+    EchoVendor,
+    leaks,
+)
+
+from contactgroups._http import REDACTED
+from contactgroups.cli import main
+from contactgroups.testing.messagebird import MessageBirdFake
+from contactgroups.testing.messageflow import MessageFlowFake
+from contactgroups.testing.messengeo import MessengeoFake
+from contactgroups.testing.messente import MessenteFake
+
+FAKES: dict[str, Any] = {
+    "messagebird": lambda: MessageBirdFake(access_key=MB_KEY),
+    "messente": lambda: MessenteFake(username=MS_USER, password=MS_PASSWORD),
+    "messageflow": lambda: MessageFlowFake(
+        authorization=MF_AUTHORIZATION, application_key=MF_APP_KEY
+    ),
+    "messengeo": lambda: MessengeoFake(client_id=MG_CLIENT_ID, client_secret=MG_SECRET),
+}
+#: a group name a hostile vendor might send: the credentials it received, and broken markup
+ECHO_NAME = "echo " + " ".join(ALL_CANARIES[:7]) + " [/] [bold"
+
+
+@pytest.fixture(autouse=True)
+def credentials_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+async def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The command, run in a thread (its own event loop) while the test's fake serves."""
+    capsys.readouterr()
+    code = await asyncio.wait_for(asyncio.to_thread(main, list(args)), timeout=20)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def token_args(provider: str, origin: str, path: str) -> list[str]:
+    return ["--token-url", origin + path] if provider == "messengeo" else []
+
+
+@pytest.fixture
+async def vendor() -> AsyncIterator[EchoVendor]:
+    async with EchoVendor(status=401) as server:
+        yield server
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_group_named_after_the_credentials(
+    provider: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with FAKES[provider]() as fake:
+        fake.seed_group(ECHO_NAME)
+        args = ["groups", "list", "--provider", provider, "--base-url", fake.url]
+        args += token_args(provider, fake.origin, "/token")
+        code, out, err = await run_cli(capsys, *args)
+        assert code == 0, err
+        assert "echo <redacted>" in out  # the table row, scrubbed
+        assert "[/] [bold" in out  # vendor text shown as it is, not read as markup
+        assert leaks([out, err]) == []
+        code, out, err = await run_cli(capsys, *args, "--json")
+        assert code == 0, err
+        assert leaks([out, err]) == []
+        names = [g["name"] for g in json.loads(out)]
+        assert any(n.startswith("echo <redacted>") for n in names)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_an_error_answer_echoing_every_header_and_body(
+    provider: str, vendor: EchoVendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["groups", "list", "--provider", provider, "--base-url", vendor.url]
+    args += token_args(provider, vendor.origin, "/oauth/token")
+    code, out, err = await run_cli(capsys, *args)
+    assert code == 1
+    assert "error: " in err and "401" in err
+    assert REDACTED in err  # the echo reached the output, scrubbed
+    assert leaks([out, err]) == []
+    assert vendor.requests
+
+
+async def test_the_failing_token_request_of_a_create(
+    vendor: EchoVendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vendor.refuse_token = True
+    code, out, err = await run_cli(
+        capsys, "groups", "create", "--provider", "messengeo", "--base-url", vendor.url,
+        "--token-url", vendor.origin + "/oauth/token", "--name", "G", "--json",
+    )  # fmt: skip
+    assert code == 1
+    assert "token request refused" in err
+    assert leaks([out, err]) == []
