@@ -114,5 +114,5 @@ async def test_the_failing_token_request_of_a_create(
         "--token-url", vendor.origin + "/oauth/token", "--name", "G", "--json",
     )  # fmt: skip
     assert code == 1
-    assert "token request refused" in err
+    assert "token endpoint: request refused" in err
     assert leaks([out, err]) == []

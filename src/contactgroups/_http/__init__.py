@@ -11,7 +11,15 @@ long-running waits), ``client`` (the base client, its options and ``with_options
 from .adapter import AdapterLimits, MembershipBase
 from .auth import NO_AUTH, Auth, BasicAuth, HeaderAuth
 from .client import BaseClient, ClientOptions, CommonKeywords, MembershipOptions
-from .convert import WIRE, lenient_int, make_converter, parse_date, parse_datetime, to_camel
+from .convert import (
+    STRUCTURE_ERRORS,
+    WIRE,
+    lenient_int,
+    make_converter,
+    parse_date,
+    parse_datetime,
+    to_camel,
+)
 from .pager import Page, Pager
 from .redact import (
     REDACTED,
@@ -24,7 +32,14 @@ from .redact import (
     scrub,
     scrub_value,
 )
-from .response import ErrorCheck, ErrorInfo, ErrorParser, Response, default_error_parser
+from .response import (
+    ErrorCheck,
+    ErrorInfo,
+    ErrorParser,
+    Response,
+    default_error_parser,
+    parse_json,
+)
 from .retry import DEFAULT_RETRY, RetryPolicy, parse_http_date, parse_retry_after, retry_delay
 from .seen import GroupsSeen
 from .stats import CallStats, collect_stats, current_stats
@@ -47,6 +62,7 @@ __all__ = [
     "NOT_GIVEN",
     "NO_AUTH",
     "REDACTED",
+    "STRUCTURE_ERRORS",
     "USER_AGENT",
     "WIRE",
     "AdapterLimits",
@@ -89,6 +105,7 @@ __all__ = [
     "parse_date",
     "parse_datetime",
     "parse_http_date",
+    "parse_json",
     "parse_retry_after",
     "path_segment",
     "query_pairs",

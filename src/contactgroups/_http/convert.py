@@ -6,12 +6,16 @@
 - numbers that arrive as strings (``"3600"``) become ints, ids that arrive as numbers become str;
 - datetimes: RFC 3339 with offset or ``Z``, naive ``YYYY-MM-DD HH:MM:SS`` (kept naive: the
   vendor gives no zone), and epoch seconds (as aware UTC);
+- numbers are read strictly: ASCII digits only (``"²"`` and ``"٣"`` are not numbers here), within
+  a signed 64-bit integer (``MAX_WIRE_INT``), floats finite; every other value makes a hook raise
+  ``TypeError`` or ``ValueError`` with a short description (never the whole value);
 - a body that does not fit the model raises ``MalformedResponseError`` with the raw body kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,15 +24,73 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-__all__ = ["WIRE", "lenient_int", "make_converter", "parse_date", "parse_datetime", "to_camel"]
+__all__ = [
+    "MAX_WIRE_INT",
+    "STRUCTURE_ERRORS",
+    "WIRE",
+    "lenient_int",
+    "make_converter",
+    "parse_date",
+    "parse_datetime",
+    "to_camel",
+]
 
 T = TypeVar("T")
 
 #: attrs field metadata key naming a field's wire name when it is not plain camelCase.
 WIRE = "wire"
 
+#: The largest integer read from an answer: a signed 64-bit value, what every vendor's ids, codes
+#: and counts fit in. A bigger one is a broken (or hostile) answer, not a number to compute with.
+MAX_WIRE_INT = 2**63 - 1
+
+#: What structuring a vendor's data may raise when it does not fit (cattrs' own errors, and
+#: whatever a hook or cattrs raises on an odd value: OverflowError is not a ValueError). Catch
+#: this tuple, never fewer, where a misfit is to be skipped or reported.
+STRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+    cattrs.BaseValidationError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ArithmeticError,
+    RecursionError,
+)
+
 _CAMEL_RE = re.compile(r"_([a-z0-9])")
-_FRACTION_RE = re.compile(r"\.(\d+)(?=[+-]\d\d:?\d\d$|$)")
+_FRACTION_RE = re.compile(r"\.([0-9]+)(?=[+-][0-9][0-9]:?[0-9][0-9]$|$)")
+# digits as vendors write numbers in strings: ASCII only, at most 19 (a 64-bit value)
+_UNSIGNED_RE = re.compile(r"[0-9]{1,19}")
+_SIGNED_RE = re.compile(r"-?[0-9]{1,19}")
+_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
+# the longest text read as a date-time or a number (RFC 3339 with nanoseconds is 35 characters)
+_MAX_TEXT = 64
+
+
+def _shown(value: object) -> str:
+    """A value as an error message may show it: short, whatever the vendor sent."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:40]) + "…"
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if -MAX_WIRE_INT <= value <= MAX_WIRE_INT else "a huge integer"
+    if isinstance(value, float):
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+def _in_range(value: int) -> bool:
+    return -MAX_WIRE_INT - 1 <= value <= MAX_WIRE_INT
+
+
+def _int_text(value: str, *, signed: bool) -> int | None:
+    text = value.strip()
+    if (_SIGNED_RE if signed else _UNSIGNED_RE).fullmatch(text) is None:
+        return None
+    number = int(text)
+    return number if _in_range(number) else None
 
 
 def to_camel(name: str) -> str:
@@ -36,22 +98,37 @@ def to_camel(name: str) -> str:
     return _CAMEL_RE.sub(lambda m: m.group(1).upper(), name)
 
 
+def _from_epoch(value: float) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"timestamp {_shown(value)} is out of range") from None
+
+
 def parse_datetime(value: object) -> dt.datetime:
-    """A vendor timestamp: RFC 3339 (offset or Z), naive ``YYYY-MM-DD HH:MM:SS``, epoch seconds."""
+    """A vendor timestamp: RFC 3339 (offset or Z), naive ``YYYY-MM-DD HH:MM:SS``, epoch seconds.
+
+    Anything else raises ``TypeError`` (not a string or number) or ``ValueError`` (not a date,
+    or out of range), with a short description of the value."""
     if isinstance(value, bool):
         raise TypeError(f"expected a date-time, got {value!r}")
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc)
+        return _from_epoch(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
-            return dt.datetime.fromtimestamp(int(text), tz=dt.timezone.utc)
+        if len(text) > _MAX_TEXT:
+            raise ValueError(f"not a date-time: {_shown(value)}")
+        if text.isascii() and text.isdigit():
+            return _from_epoch(int(text))
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         # any number of fraction digits, as vendors send them (Python 3.10 takes only 3 or 6)
         text = _FRACTION_RE.sub(lambda m: "." + (m.group(1) + "000000")[:6], text)
-        return dt.datetime.fromisoformat(text)
-    raise TypeError(f"expected a date-time, got {type(value).__name__}")
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"not a date-time: {_shown(value)}") from None
+    raise TypeError(f"expected a date-time, got {_shown(value)}")
 
 
 def parse_date(value: object) -> dt.date:
@@ -60,19 +137,24 @@ def parse_date(value: object) -> dt.date:
         text = value.strip()
         if len(text) > 10:
             return parse_datetime(text).date()
-        return dt.date.fromisoformat(text)
-    raise TypeError(f"expected a date, got {type(value).__name__}")
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"not a date: {_shown(value)}") from None
+    raise TypeError(f"expected a date, got {_shown(value)}")
 
 
 def lenient_int(value: object) -> int | None:
-    """An integer that may arrive as digits in a string (vendor error codes, statuses); None
-    for anything else. For error bodies, which must be read without raising."""
+    """An integer that may arrive as ASCII digits in a string (vendor error codes, statuses,
+    counts); None for anything else: a bool, a float, other digits (``"²"``, ``"٣"``), a sign
+    in a string, a value beyond ``MAX_WIRE_INT``. For answers that must be read without
+    raising; never raises."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+        return value if _in_range(value) else None
+    if isinstance(value, str) and len(value) <= _MAX_TEXT:
+        return _int_text(value, signed=False)
     return None
 
 
@@ -80,30 +162,40 @@ def _structure_str(value: object, _: type) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise TypeError(f"expected a string, got {type(value).__name__}")
+        return str(value)  # an id sent as a number (JSON keeps it under 4300 digits)
+    raise TypeError(f"expected a string, got {_shown(value)}")
 
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool):
         raise TypeError("expected an integer, got a boolean")
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise TypeError(f"expected an integer, got {value!r}")
+        if _in_range(value):
+            return value
+    elif isinstance(value, float):
+        if value.is_integer() and _in_range(int(value)):
+            return int(value)
+    elif isinstance(value, str) and len(value) <= _MAX_TEXT:
+        number = _int_text(value, signed=True)
+        if number is not None:
+            return number
+    raise TypeError(f"expected an integer, got {_shown(value)}")
 
 
 def _structure_float(value: object, _: type) -> float:
     if isinstance(value, bool):
         raise TypeError("expected a number, got a boolean")
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        return float(value)
-    raise TypeError(f"expected a number, got {type(value).__name__}")
+    number: float | None = None
+    if isinstance(value, float):
+        number = value
+    elif isinstance(value, int):
+        number = float(value) if _in_range(value) else None
+    elif isinstance(value, str) and len(value) <= _MAX_TEXT:
+        text = value.strip()
+        number = float(text) if _FLOAT_RE.fullmatch(text) else None
+    if number is None or not math.isfinite(number):
+        raise TypeError(f"expected a number, got {_shown(value)}")
+    return number
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -117,7 +209,7 @@ def _structure_bool(value: object, _: type) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise TypeError(f"expected a boolean, got {value!r}")
+    raise TypeError(f"expected a boolean, got {_shown(value)}")
 
 
 def _wire_name(attribute: attrs.Attribute[Any], camel_case: bool) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -10,20 +12,100 @@ import attrs
 import cattrs
 
 from ..errors import APIError, MalformedResponseError
+from .convert import STRUCTURE_ERRORS
 from .redact import scrub, scrub_value
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "ErrorCheck",
     "ErrorInfo",
     "ErrorParser",
     "Response",
     "default_error_parser",
+    "parse_json",
 ]
 
 T = TypeVar("T")
 
 #: The most of a body an error keeps (as text, credentials scrubbed).
 ERROR_BODY_CHARS = 10_000
+#: The most of a reason a ``MalformedResponseError`` message keeps (credentials scrubbed first).
+REASON_CHARS = 1_000
+#: How deep an answer's JSON may nest. Vendor answers nest a handful of levels; a deeper one is
+#: refused before anything (``repr``, ``json.dumps``, cattrs, a user's logging) recurses into it.
+MAX_JSON_DEPTH = 64
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+# Depth is measured on the bytes, in C: escapes and string contents dropped, both kinds of
+# bracket made one, then one level of innermost pairs removed per pass.
+_ESCAPED_BACKSLASH = b"\\\\"
+_ESCAPED_QUOTE = b'\\"'
+_BRACKETS_ONLY = bytes.maketrans(b"{}", b"[]")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STRING = re.compile(rb'"[^"]*"')
+
+
+def _deeper_than(raw: bytes, limit: int) -> bool:
+    """True when the JSON text ``raw`` (valid UTF-8 JSON) nests deeper than ``limit``."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    if b"\\" in raw:
+        # a run of backslashes in a string escapes pairwise: drop the pairs, then escaped quotes
+        raw = raw.replace(_ESCAPED_BACKSLASH, b"").replace(_ESCAPED_QUOTE, b"")
+    # quotes and brackets only; an adjacent pair of quotes is an empty string or two strings
+    # side by side (merging them keeps every bracket inside a string inside one)
+    shape = raw.translate(_BRACKETS_ONLY, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in shape:
+        shape = _STRING.sub(b"", shape)  # strings that hold brackets
+    for _ in range(limit):
+        shape = shape.replace(b"[]", b"")
+        if not shape:
+            return False
+    return True
+
+
+class _Refused(ValueError):
+    """A JSON text that parses but that no vendor sends (NaN, 1e999)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {text[:20]} is out of range")
+    return value
+
+
+def parse_json(data: bytes | str) -> Any:
+    """A vendor's JSON; ``ValueError`` (saying why) for anything unreadable: not UTF-8, not JSON,
+    nested deeper than ``MAX_JSON_DEPTH``, ``NaN``/``Infinity`` or a number out of range (a float
+    beyond 1e308, an integer over Python's 4300 digits). Never anything but ``ValueError``."""
+    if isinstance(data, str):
+        raw = data.encode("utf-8", "surrogatepass")
+        text = data
+    else:
+        raw = data
+        try:
+            text = data.decode("utf-8-sig")  # RFC 8259: UTF-8 (a byte order mark is allowed)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8 at byte {exc.start}") from None
+    try:
+        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except _Refused as exc:
+        raise ValueError(str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(str(exc)) from None
+    except ValueError:
+        raise ValueError("an integer has more digits than Python reads") from None
+    if _deeper_than(raw, MAX_JSON_DEPTH):
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
 
 
 @attrs.frozen
@@ -53,14 +135,15 @@ class Response:
         return scrub(rid, self.secrets) if rid and self.secrets else rid
 
     def json(self) -> Any:
-        """The body as JSON; an empty body is None; anything unreadable is a typed error."""
+        """The body as JSON; an empty body is None; anything unreadable (see ``parse_json``:
+        not UTF-8, deep nesting, ``NaN``, huge numbers) is ``MalformedResponseError``."""
         if not self.body.strip():
             return None
         try:
-            return json.loads(self.body)
+            return parse_json(self.body)
         except ValueError as exc:
             raise MalformedResponseError(
-                f"the answer is not JSON ({exc})",
+                f"the answer is not usable JSON ({exc})",
                 status=self.status,
                 provider=self.provider,
                 request_id=self.safe_request_id(),
@@ -74,7 +157,7 @@ class Response:
         if not self.body.strip():
             return None
         try:
-            data = json.loads(self.body)
+            data = parse_json(self.body)
         except ValueError:
             return None
         if not isinstance(data, dict):
@@ -88,8 +171,11 @@ class Response:
 
     def malformed(self, why: str) -> MalformedResponseError:
         """The error for an answer that does not have the documented shape."""
+        reason = scrub(why, self.secrets)
+        if len(reason) > REASON_CHARS:
+            reason = reason[:REASON_CHARS] + "…"
         return MalformedResponseError(
-            f"unexpected answer: {scrub(why, self.secrets)}",
+            f"unexpected answer: {reason}",
             status=self.status,
             provider=self.provider,
             request_id=self.safe_request_id(),
@@ -100,13 +186,20 @@ class Response:
         """``data`` (part of this answer) as ``cls``; a shape mismatch is MalformedResponseError."""
         try:
             return converter.structure(data, cls)
-        except (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            reasons = (
-                "; ".join(cattrs.transform_error(exc))
-                if isinstance(exc, cattrs.BaseValidationError)
-                else str(exc)
-            )
-            raise self.malformed(f"{cls.__name__}: {reasons}") from None
+        except STRUCTURE_ERRORS as exc:
+            raise self.malformed(f"{cls.__name__}: {_reasons(exc)}") from None
+
+
+def _reasons(exc: BaseException) -> str:
+    if isinstance(exc, cattrs.BaseValidationError):
+        try:
+            return "; ".join(cattrs.transform_error(exc))
+        except Exception:  # cattrs' formatter assumes messages it may not get
+            pass
+    try:
+        return str(exc) or type(exc).__name__
+    except Exception:
+        return type(exc).__name__
 
 
 @attrs.frozen

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-import cattrs
-
-from .._http import ErrorInfo, Response, lenient_int
+from .._http import STRUCTURE_ERRORS, ErrorInfo, Response, lenient_int
 from ..errors import APIError
 from .models import ErrorDetail, converter
 
@@ -100,6 +98,6 @@ def error_details(error: APIError) -> list[ErrorDetail]:
     for entry in error.errors:
         try:
             details.append(converter.structure(entry, ErrorDetail))
-        except (cattrs.BaseValidationError, ValueError, TypeError, KeyError):
+        except STRUCTURE_ERRORS:
             continue
     return details

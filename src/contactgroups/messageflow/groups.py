@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-import cattrs
-
-from .._http import Pager, Response, TimeoutLike, Transport, require_text
+from .._http import STRUCTURE_ERRORS, Pager, Response, TimeoutLike, Transport, require_text
 from ..errors import ContactGroupsError, InvalidRequestError
 from .listing import listing
 from .models import BulkResult, Contact, Group, GroupInput, GroupUpdate, ItemError, converter
@@ -66,7 +64,7 @@ def _groups_of(data: Iterable[Any]) -> tuple[Group, ...]:
         if isinstance(item, dict) and item.get("id") not in (None, ""):
             try:
                 groups.append(converter.structure(item, Group))
-            except (cattrs.BaseValidationError, ValueError, TypeError, KeyError, AttributeError):
+            except STRUCTURE_ERRORS:
                 # an odd field must not hide a write that landed
                 continue
     return tuple(groups)

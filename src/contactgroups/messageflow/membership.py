@@ -27,7 +27,9 @@ def _key(value: str | None) -> str | None:
     if value is None:
         return None
     text = value.strip()
-    return str(int(text)) if text.isascii() and text.isdigit() else text
+    if text.isascii() and text.isdigit():
+        return text.lstrip("0") or "0"  # str(int(text)) without a limit on the digits
+    return text
 
 
 class MessageFlowMembership(MembershipBase):

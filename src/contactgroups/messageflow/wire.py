@@ -7,13 +7,12 @@ A leaf module: it imports only the shared core and ``contactgroups.errors``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final, TypeVar
 
-from .._http import AdapterLimits, Response, id_list
+from .._http import AdapterLimits, Response, id_list, lenient_int, parse_json
 from ..errors import InvalidRequestError, NotFoundError
 
 __all__ = [
@@ -61,7 +60,6 @@ ORDER_DIRECTIONS: Final = ("ASC", "DESC")
 
 T = TypeVar("T")
 
-_DIGITS = re.compile(r"[0-9]+")
 _ID_ARRAY = re.compile(r"(?:0|[1-9][0-9]*)(?:,(?:0|[1-9][0-9]*))*")
 
 
@@ -275,7 +273,7 @@ def listed_ids(response: Response, data: list[Any]) -> tuple[str, ...]:
 def is_no_results(exc: NotFoundError) -> bool:
     """A 404 in the vendor's envelope ("processed, no results"), not some proxy's 404 page."""
     try:
-        body = json.loads(exc.body or "")
+        body = parse_json(exc.body or "")
     except ValueError:
         return False
     return isinstance(body, dict) and ("errors" in body or "meta" in body)
@@ -288,13 +286,8 @@ def count_of(body: Mapping[str, Any]) -> int | None:
     first = data[0] if isinstance(data, list) and data else data
     if isinstance(first, dict):
         first = first.get("count")
-    if isinstance(first, bool):
-        return None
-    if isinstance(first, int):
-        return first
-    if isinstance(first, str) and _DIGITS.fullmatch(first):
-        return int(first)
-    return None
+    count = lenient_int(first)  # ASCII digits within 64 bits; anything else is unreadable
+    return count if count is not None and count >= 0 else None
 
 
 #: What ``multi`` may send at once to this vendor, and the adapter's defaults.

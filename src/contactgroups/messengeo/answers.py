@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-import cattrs
-
-from .._http import Page, Pager, Response, Transport, require_text
+from .._http import STRUCTURE_ERRORS, Page, Pager, Response, Transport, require_text
 from .._http.pager import FetchPage
 from ..errors import NotFoundError
 from .models import Contact, ContactList, converter
@@ -41,8 +39,8 @@ def read_envelope(response: Response) -> tuple[list[Any], int | None]:
     if total is not None:
         try:
             total = converter.structure(total, int)
-        except (TypeError, ValueError, cattrs.BaseValidationError):
-            raise response.malformed(f"total is {total!r}") from None
+        except STRUCTURE_ERRORS:
+            raise response.malformed("total is not an integer") from None
     return items, total
 
 

@@ -29,12 +29,18 @@ STATUS_MEANINGS: Mapping[int, str] = {
 }
 
 
+def _http_status(value: object) -> int | None:
+    """An HTTP status (100..599) as a number or ASCII digits; None for anything else."""
+    status = lenient_int(value)
+    return status if status is not None and 100 <= status <= 599 else None
+
+
 def body_status(response: Response) -> int | None:
-    """The ``status`` a JSON error body carries, if any."""
+    """The ``status`` a JSON error body carries, if it is an HTTP status (100..599)."""
     if b'"status"' not in response.body:
         return None
     data = response.json_object()
-    return None if data is None else lenient_int(data.get("status"))
+    return None if data is None else _http_status(data.get("status"))
 
 
 def is_error(response: Response) -> bool:
@@ -86,7 +92,7 @@ def parse_error(response: Response) -> ErrorInfo:
     elif not message:
         message = "; ".join(details) or description or oauth_code or f"HTTP {response.status}"
 
-    status = lenient_int(data.get("status"))
+    status = _http_status(data.get("status"))
     error_class = None
     code: str | int | None = oauth_code
     if response.status < 400 and status is not None and status >= 400:

@@ -13,7 +13,15 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._http import AdapterLimits, Response, id_list, require_text, to_camel
+from .._http import (
+    AdapterLimits,
+    Response,
+    id_list,
+    lenient_int,
+    parse_json,
+    require_text,
+    to_camel,
+)
 from ..errors import InvalidRequestError, NotFoundError
 
 __all__ = [
@@ -140,14 +148,12 @@ def read_count(response: Response) -> int:
     data = response.json()
     if not isinstance(data, Mapping) or "count" not in data:
         raise response.malformed("no count in the answer")
-    count = data["count"]
-    if isinstance(count, bool):
-        raise response.malformed(f"count is {count!r}")
-    if isinstance(count, int):
-        return count
-    if isinstance(count, str) and count.strip().isdigit():
-        return int(count)
-    raise response.malformed(f"count is {count!r}")
+    raw = data["count"]
+    count = lenient_int(raw)  # ASCII digits within 64 bits, as a number or a string
+    if count is None or count < 0:
+        shown = repr(raw)[:40] if isinstance(raw, (str, int, float)) else type(raw).__name__
+        raise response.malformed(f"count is {shown}, not a count")
+    return count
 
 
 def is_vendor_not_found(error: NotFoundError) -> bool:
@@ -156,7 +162,7 @@ def is_vendor_not_found(error: NotFoundError) -> bool:
     if error.status != 404 or not error.body:
         return False
     try:
-        data = json.loads(error.body)
+        data = parse_json(error.body)
     except ValueError:
         return False
     return isinstance(data, Mapping) and str(data.get("status")) == "404"
