@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from secrets_hostile import (
     CLIENTS,
+    MG_CLIENT_ID,
+    MG_SECRET,
     PROVIDERS,
     SECRETS,
     EchoVendor,
@@ -119,3 +121,13 @@ def test_the_holders_show_no_value_but_hand_it_on() -> None:
     assert secret.reveal() == "s-2"
     assert "s-3" not in repr(Secrets(("s-3",)))
     assert Secrets(("s-3",)) == ("s-3",)
+
+
+def test_a_bad_token_url_shows_no_client_secret() -> None:
+    from contactgroups.messengeo.auth import ClientCredentials
+
+    with pytest.raises(errors.InvalidRequestError) as info:
+        ClientCredentials(MG_CLIENT_ID, MG_SECRET, "https://user:pw@bad host")
+    rendered = render_with_locals(info.value)
+    assert leaks([rendered], SECRETS["messengeo"]) == [], rendered[:4000]
+    assert "ClientCredentials(token_url=None" in rendered  # the half-built object renders

@@ -39,7 +39,7 @@ from typing import Any
 
 import yarl
 
-from .._http import Response, Transport, check_base_url
+from .._http import RedactedHeaders, Response, Transport, check_base_url
 from .._http.auth import NO_AUTH
 from .._http.validate import require_credential
 from ..errors import (
@@ -95,6 +95,7 @@ class ClientCredentials:
         self._client_secret = require_credential(
             client_secret, what="client_secret", provider=PROVIDER
         )
+        del client_id, client_secret  # a bad token_url below shows them in no frame
         self.token_url = _check_token_url(token_url)
         self.clock: Callable[[], float] = time.monotonic
         self._endpoint: Transport | None = None
@@ -149,7 +150,7 @@ class ClientCredentials:
         if self._token is None:  # pragma: no cover - _renew either leaves a token or raises
             raise ContactGroupsError(f"{PROVIDER}: no access token after a token request")
         _USED_GENERATION.set((id(self), self._generation))
-        return {"Authorization": f"Bearer {self._token}"}
+        return RedactedHeaders({"Authorization": f"Bearer {self._token}"})
 
     async def refresh(self) -> bool:
         """After a 401: renew the token unless another call already did since this one sent."""
@@ -285,7 +286,8 @@ class ClientCredentials:
         self._generation += 1
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(token_url={self.token_url!r}, credentials=<redacted>)"
+        token_url = getattr(self, "token_url", None)  # also on a half-built object
+        return f"{type(self).__name__}(token_url={token_url!r}, credentials=<redacted>)"
 
 
 def _call_error(failure: ContactGroupsError, cooling: float | None = None) -> ContactGroupsError:
