@@ -84,3 +84,17 @@ async def test_a_token_endpoint_echoing_the_client_secret_leaks_nothing(
     assert leaks([r.getMessage() for r in caplog.records], SECRETS["messengeo"]) == []
     assert REDACTED in (error.body or "")  # the form body's client_secret, percent-encoded
     assert REDACTED in repr(error.errors)
+
+
+async def test_messageflow_207_item_errors_echoing_credentials_leak_nothing(
+    vendor: EchoVendor,
+) -> None:
+    """Per-item errors of a 2xx answer never pass through the transport's error path: they are
+    scrubbed where the 207 is read, before they become the exceptions ``multi`` reports."""
+    vendor.status = 207
+    async with client_for("messageflow", vendor) as client:
+        result = await client.membership.add("12", ["5", "7"])
+    assert result.failed, "the echoing 207 should fail the ids"
+    texts = [text for error in result.failed.values() for text in fields(error)]  # type: ignore[arg-type]
+    assert any(REDACTED in text for text in texts)  # the echo reached the error, scrubbed
+    assert leaks(texts, SECRETS["messageflow"]) == []

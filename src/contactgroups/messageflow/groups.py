@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from .._http import STRUCTURE_ERRORS, Pager, Response, TimeoutLike, Transport, require_text
+from .._http import (
+    STRUCTURE_ERRORS,
+    Pager,
+    Response,
+    TimeoutLike,
+    Transport,
+    require_text,
+    scrub_value,
+)
 from ..errors import ContactGroupsError, InvalidRequestError
 from .listing import listing
 from .models import BulkResult, Contact, Group, GroupInput, GroupUpdate, ItemError, converter
@@ -44,6 +52,8 @@ def _item_errors(response: Response, body: Mapping[str, Any]) -> tuple[ItemError
         return ()
     if not isinstance(errors, list):
         raise response.malformed("'errors' is not a list")
+    # per-item errors become exceptions a user prints: no echoed credential in any field
+    errors = scrub_value(errors, response.secrets)
     return tuple(ItemError.from_wire(e) for e in errors if isinstance(e, dict))
 
 
@@ -51,7 +61,7 @@ def _result(response: Response, body: Mapping[str, Any], data: tuple[T, ...]) ->
     return BulkResult(
         data=data,
         errors=_item_errors(response, body),
-        request_id=request_id_of(body),
+        request_id=request_id_of(body, response.secrets),
         status=response.status,
     )
 

@@ -72,7 +72,7 @@ def listing(
             offset=offset,
             limit=limit,
             next_offset=None if last else offset + len(items),
-            request_id=request_id_of(body),
+            request_id=request_id_of(body, response.secrets),
         )
 
     return Pager(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final, TypeVar
 
-from .._http import AdapterLimits, Response, id_list, lenient_int, parse_json
+from .._http import AdapterLimits, Response, id_list, lenient_int, parse_json, scrub
 from ..errors import InvalidRequestError, NotFoundError
 
 __all__ = [
@@ -223,8 +223,9 @@ def data_list(response: Response, body: Mapping[str, Any]) -> list[Any]:
     return data
 
 
-def request_id_of(body: Any) -> str | None:
-    """``meta.uniqId`` of a decoded envelope, if it has one."""
+def request_id_of(body: Any, secrets: Iterable[str] = ()) -> str | None:
+    """``meta.uniqId`` of a decoded envelope, if it has one (``secrets`` scrubbed from it: a
+    hostile vendor may echo a credential there)."""
     if not isinstance(body, dict):
         return None
     meta = body.get("meta")
@@ -232,7 +233,7 @@ def request_id_of(body: Any) -> str | None:
         return None
     uniq = meta.get("uniqId")
     if isinstance(uniq, (str, int)) and not isinstance(uniq, bool) and str(uniq):
-        return str(uniq)
+        return scrub(str(uniq), secrets)
     return None
 
 
