@@ -49,7 +49,7 @@ async def test_a_deleted_group_is_reported_per_number(fake: MessageBirdFake) -> 
 async def test_a_call_over_its_budget_times_out(fake: MessageBirdFake) -> None:
     fake.faults = Faults(slow=1.0, slow_seconds=60, only_paths=GROUP_PATHS)
     group = fake.seed_group("Slow")
-    result = await run([SCRIPT, group, *NUMBERS, "--timeout", "0.3"], env_for([fake]))
+    result = await run([SCRIPT, group, *NUMBERS, "--timeout", "0.2"], env_for([fake]))
     assert (result.returncode, result.stderr) == (0, "")
     results = lines(result.stdout)
     assert [r["result"] for r in results] == ["timeout"] * 3
