@@ -1,4 +1,4 @@
-"""nox sessions: tests, lint, typecheck, bench."""
+"""nox sessions: tests, lint, typecheck, bench, docs."""
 
 from __future__ import annotations
 
@@ -35,3 +35,15 @@ def bench(session: nox.Session) -> None:
     """Every benchmark in benchmarks/, printing ratios measured in one run."""
     session.install("-e", ".[bench]")
     session.run("python", "benchmarks/run_all.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, into build/site; ``nox -s docs -- serve`` serves it instead."""
+    session.install("-e", ".[docs]")
+    # Material prints a banner about MkDocs 2 on every build: it is no warning about these docs
+    env = {"NO_MKDOCS_2_WARNING": "1"}
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:], env=env)
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs, env=env)

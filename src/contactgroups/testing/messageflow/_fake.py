@@ -19,7 +19,15 @@ from ...messageflow.errors import (
     RATE_LIMITED,
 )
 from .._server import FakeRejection, FakeServer, Faults, json_response
-from ._state import SEARCH_FIELDS, ContactBook, CountJob, Group, as_id, now_text
+from ._state import (
+    MEMBER_ORDER,
+    SEARCH_FIELDS,
+    ContactBook,
+    CountJob,
+    Group,
+    as_id,
+    now_seconds,
+)
 from ._wire import EMPTY_TOKEN_BODY, Envelopes, invalid, item_error
 
 if TYPE_CHECKING:
@@ -108,7 +116,7 @@ class MessageFlowFake(FakeServer):
             name=name,
             description=description,
             external_id=external_id,
-            created_at=now_text(),
+            created_at=now_seconds(),
             dynamic=dynamic,
         )
         return gid
@@ -125,11 +133,11 @@ class MessageFlowFake(FakeServer):
 
     def seed_members(self, group_id: str, contact_ids: Iterable[str]) -> None:
         """Put existing contacts into a group directly (no requests)."""
-        members = self.groups[group_id].members
+        group = self.groups[group_id]
         for cid in contact_ids:
             if cid not in self._contacts:
                 raise KeyError(f"no contact {cid}")
-            members.add(cid)
+            group.join(cid)
 
     def member_ids(self, group_id: str) -> set[str]:
         """The group's current member ids."""
@@ -198,9 +206,10 @@ class MessageFlowFake(FakeServer):
             if order_by not in ("id", "createdAt", "name"):
                 raise self._wire.bad_request("orderBy must be id, createdAt or name")
 
-            def key(group: Group) -> tuple[str, int]:
-                text = {"id": "", "createdAt": group.created_at, "name": group.name}[order_by]
-                return text, int(group.id)
+            def key(group: Group) -> tuple[str | int, int]:
+                if order_by == "name":
+                    return group.name, int(group.id)
+                return (group.created_at if order_by == "createdAt" else 0), int(group.id)
 
             ordered = sorted(self.groups.values(), key=key, reverse=self._wire.descending(request))
             page = ordered[offset : offset + limit]
@@ -316,11 +325,9 @@ class MessageFlowFake(FakeServer):
         async def work(request: web.Request) -> web.Response:
             group = self._group(request)
             offset, limit = self._wire.paging(request)
-            if request.query.get("orderBy", "id") not in ("id", "createdAt"):
+            if request.query.get("orderBy", "id") not in MEMBER_ORDER:
                 raise self._wire.bad_request("orderBy must be id or createdAt")
-            # ordered by when each member was added (the same as id order when contacts are
-            # added in the order they were created)
-            page = group.members.page(offset, limit, descending=self._wire.descending(request))
+            page = group.member_page(offset, limit, descending=self._wire.descending(request))
             if not page:
                 return self._wire.no_results()
             return self._wire.ok([self._contacts.wire(cid) for cid in page])
@@ -336,7 +343,6 @@ class MessageFlowFake(FakeServer):
     async def _change_members(self, request: web.Request, *, add: bool) -> web.Response:
         group = self._group(request)
         ids = self._wire.id_list(await self._wire.body(request))
-        members = group.members
         contacts = self._contacts
         data: list[str] = []
         errors: list[dict[str, Any]] = []
@@ -351,9 +357,9 @@ class MessageFlowFake(FakeServer):
             else:
                 # an existing member (add) or a non-member (remove) is a silent no-op
                 if add:
-                    members.add(cid)
+                    group.join(cid)
                 else:
-                    members.discard(cid)
+                    group.leave(cid)
                 data.append(cid)
         return self._bulk(data, errors)
 

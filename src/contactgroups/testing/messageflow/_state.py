@@ -10,7 +10,16 @@ import attrs
 
 from .._ordered import OrderedIds
 
-__all__ = ["SEARCH_FIELDS", "ContactBook", "CountJob", "Fields", "Group", "as_id", "now_text"]
+__all__ = [
+    "MEMBER_ORDER",
+    "SEARCH_FIELDS",
+    "ContactBook",
+    "CountJob",
+    "Fields",
+    "Group",
+    "as_id",
+    "now_seconds",
+]
 
 #: a contact's (externalId, email, phoneNumber)
 Fields = tuple[str | None, str | None, str | None]
@@ -18,8 +27,13 @@ Fields = tuple[str | None, str | None, str | None]
 SEARCH_FIELDS = ("externalId", "email", "phoneNumber")
 
 
-def now_text() -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+#: the fields a group's member listing sorts by (``orderBy``), as the seed page lists them
+MEMBER_ORDER = ("id", "createdAt")
+
+
+def now_seconds() -> int:
+    """``createdAt`` as the captured vendor page shows it: an integer (epoch seconds)."""
+    return int(time.time())
 
 
 def as_id(value: object) -> str | None:
@@ -45,10 +59,38 @@ class Group:
     name: str
     description: str | None
     external_id: str | None
-    created_at: str
+    created_at: int
     dynamic: bool = False
     members: OrderedIds = attrs.field(factory=OrderedIds)
     count_job: CountJob | None = None
+    # the members sorted by id, and the membership revision they were sorted at
+    _sorted: list[str] = attrs.field(factory=list, init=False)
+    _sorted_at: int = attrs.field(default=-1, init=False)
+    _revision: int = attrs.field(default=0, init=False)
+
+    def join(self, contact_id: str) -> None:
+        if self.members.add(contact_id):
+            self._revision += 1
+
+    def leave(self, contact_id: str) -> None:
+        if self.members.discard(contact_id):
+            self._revision += 1
+
+    def member_page(self, offset: int, limit: int, *, descending: bool) -> list[str]:
+        """A page of members sorted by contact id (``orderBy=id``, the vendor's default).
+
+        ``orderBy=createdAt`` gives the same order: the fake numbers contacts in the order they
+        are created, so the older contact always has the smaller id. The sort is kept until the
+        membership changes, so walking a large group page by page sorts it once.
+        """
+        if self._sorted_at != self._revision or len(self._sorted) != len(self.members):
+            self._sorted = sorted(self.members, key=int)
+            self._sorted_at = self._revision
+        ordered = self._sorted
+        if not descending:
+            return ordered[offset : offset + limit]
+        stop = max(0, len(ordered) - offset)
+        return ordered[max(0, stop - limit) : stop][::-1]
 
     def wire(self) -> dict[str, Any]:
         out: dict[str, Any] = {

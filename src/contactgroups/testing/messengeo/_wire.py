@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -63,7 +64,10 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
     ctype = request.content_type
     if ctype == "application/x-www-form-urlencoded":
-        params.update((k, v) for k, v in (await request.post()).items() if isinstance(v, str))
+        # parsed here for every method: aiohttp's request.post() reads no body for a GET, and
+        # the vendor's own read example sends its filter (``id=12,65``) in a GET's form body
+        text = (await request.read()).decode(request.charset or "utf-8", "replace")
+        params.update(urllib.parse.parse_qsl(text, keep_blank_values=True))
     elif ctype == "application/json":
         try:
             body = await request.json()
