@@ -107,7 +107,19 @@ def test_the_blocker_holds_inside_pytest(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_probe.py"],
+        # --confcutdir: no conftest.py above the temporary folder (in /tmp, say) joins in
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--confcutdir=.",
+            "-c",
+            "/dev/null",  # no configuration file from a folder above joins in either
+            "test_probe.py",
+        ],
         cwd=tmp_path,
         env=blocking_env(tmp_path, "messente"),
         capture_output=True,

@@ -41,6 +41,8 @@ def pytest_args(*warning_filters: str) -> list[str]:
     """pytest on every file of the folder; -p no:cacheprovider leaves no .pytest_cache behind."""
     # -p no:hypothesispytest: a plugin of this repository's test extra, not of a new project
     args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
+    # hermetic: no conftest.py or configuration file above the temporary project (in /tmp) joins
+    args += ["--confcutdir=.", "--rootdir=."]
     args += ["-W", "error"]
     for spec in warning_filters:
         args += ["-W", spec]
@@ -66,9 +68,11 @@ def test_the_pytest_examples() -> None:
 async def test_with_no_configuration_at_all(tmp_path: Path) -> None:
     project = project_with(tmp_path, PYTEST_EXAMPLES)
     configurations = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
-    found = [d / n for d in (project, *project.parents) for n in configurations if (d / n).exists()]
-    assert found == []  # so pytest runs with its defaults (asyncio_mode strict)
-    result = await run(pytest_args(LOOP_SCOPE_UNSET), env_for([]), cwd=project)
+    assert not [n for n in configurations if (project / n).exists()]
+    # -c /dev/null: pytest's defaults (asyncio_mode strict), whatever lies in the folders above
+    result = await run(
+        [*pytest_args(LOOP_SCOPE_UNSET), "-c", "/dev/null"], env_for([]), cwd=project
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert passed_all(result.stdout), result.stdout
 

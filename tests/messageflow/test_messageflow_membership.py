@@ -157,7 +157,7 @@ async def test_errors_that_name_no_id_leave_unlisted_ids_failed() -> None:
     }
     with aioresponses() as m:
         m.post("https://api.messageflow.com/v2.1/group/5/contact", status=207, payload=body)
-        async with Client(authorization="auth-test-1", application_key="app-test-1", retry=None) as client:
+        async with Client(authorization="auth-1", application_key="app-1", retry=None) as client:
             result = await client.membership.add("5", ["1", "2"])
     assert result.done == ("1",)
     assert set(result.failed) == {"2"}
@@ -173,6 +173,6 @@ async def test_members_rejects_a_listed_contact_without_an_id() -> None:
             "https://api.messageflow.com/v2.1/group/5/contact?offset=0&limit=1000",
             payload={"meta": {}, "data": [{"id": "1"}, {"email": "a@example.com"}]},
         )
-        async with Client(authorization="auth-test-1", application_key="app-test-1", retry=None) as client:
+        async with Client(authorization="auth-1", application_key="app-1", retry=None) as client:
             with pytest.raises(MalformedResponseError):
                 [i async for i in client.membership.members("5")]
