@@ -131,6 +131,7 @@ def test_a_borrowed_session_of_another_loop_is_a_clear_error_and_is_kept(vendor_
                 run_in(other, ping(t))
             assert t._session is session  # never replaced: it is the user's
         assert not session.closed
+        assert run_in(home, ping(unused)) == 200  # and still works in its own loop
         run_in(home, session.close)
     finally:
         end(home)

@@ -79,8 +79,10 @@ async def test_timeout_bounds_the_whole_call_of_slow_503s(where: str) -> None:
             await get_group(vendor.url, where)
         elapsed = time.monotonic() - started
     # 0.3 s answer, 0.25 s wait, 0.3 s answer: the next 0.5 s wait and answer would end past 1 s
-    assert vendor.count == 2
-    assert info.value.status == 503 and "answer 2" in (info.value.body or "")  # the last answer
+    # (before the budget: 4 attempts and 1.75 s of backoff, about 3 s)
+    assert vendor.count in (1, 2)  # 1 only on a machine so slow that the first answer took 0.45 s
+    last = f"answer {vendor.count}"
+    assert info.value.status == 503 and last in (info.value.body or "")  # the last answer
     assert elapsed < 3
 
 

@@ -176,6 +176,17 @@ class Transport:
     def owns_session(self) -> bool:
         return self._owns_session
 
+    def unusable_session(self, exc: RuntimeError) -> ContactGroupsError | None:
+        """The error for aiohttp's ``RuntimeError`` about the session (closed, or of another
+        loop): for a borrowed one a ``ContactGroupsError``, and the loop it was first used in is
+        no longer taken for its own; None for an owned one (checked before use: a bug)."""
+        if self._root is not None:
+            return self._root.unusable_session(exc)
+        if self._owns_session:
+            return None
+        self._loop = None
+        return borrowed_session_error(self.provider, scrub(str(exc), self.secrets()))
+
     async def aclose(self) -> None:
         """Close the session if this transport created it; a borrowed one is left open."""
         if self._closed:
@@ -390,11 +401,10 @@ class Transport:
             self.log.debug("%s %s failed: %s", method, self._safe_url(url), exc)
             raise
         except RuntimeError as exc:
-            # aiohttp's word for a session it cannot use here (closed, or of a closed loop); ours
-            # are checked before use, so this is a borrowed one
-            if type(exc) is not RuntimeError or (self._root or self).owns_session:
+            unusable = self.unusable_session(exc) if type(exc) is RuntimeError else None
+            if unusable is None:
                 raise
-            raise borrowed_session_error(self.provider, scrub(str(exc), self.secrets())) from None
+            raise unusable from None
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "%s %s -> %s in %.1f ms",
