@@ -173,7 +173,8 @@ async def test_with_options_view_shares_the_session_and_changes_only_its_limits(
         assert await client.things.ping() == 200
         view = client.with_options(timeout=3, retry=RetryPolicy(max_attempts=2, backoff_base=0))
         assert view.things.transport.session is client.things.transport.session
-        assert view.things.transport.timeout == Timeout(total=3.0, connect=3.0)
+        # a number bounds the whole call, and each attempt within it
+        assert view.things.transport.timeout == Timeout(total=3.0, connect=3.0, call=3.0)
         assert client.things.transport.timeout == Timeout()
         # the view retries a 503; the client (retry=None) does not
         ping_server.statuses = [503]
@@ -194,7 +195,9 @@ async def test_with_options_keeps_what_is_not_given(ping_server: PingServer) -> 
     async with DemoClient(key="k", base_url=ping_server.url, retry=policy, timeout=7) as client:
         view = client.with_options(timeout=None)
         assert view.things.transport.retry is policy
-        assert view.things.transport.timeout == Timeout(total=None, connect=None, read=None)
+        assert view.things.transport.timeout == Timeout(
+            total=None, connect=None, read=None, call=None
+        )
         no_retry = client.with_options(retry=None)
         assert no_retry.things.transport.retry is None
         assert no_retry.things.transport.timeout.total == 7.0

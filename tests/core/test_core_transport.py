@@ -431,7 +431,8 @@ async def test_total_timeout_per_call_override(server: ScriptedServer) -> None:
 
 async def test_timed_out_idempotent_call_is_retried(server: ScriptedServer) -> None:
     server.answer(Answer(delay=1.0), Answer())
-    transport = make(server, timeout=0.3)
+    # a per-attempt limit (a plain number now bounds the whole call: no time left to retry)
+    transport = make(server, timeout=Timeout(total=0.3))
     try:
         assert (await transport.request("GET", ("slow",), idempotent=True)).status == 200
     finally:

@@ -108,11 +108,11 @@ async def test_count_that_never_completes_times_out_within_the_call_timeout() ->
         async with fake.client() as client:
             started = time.monotonic()
             with pytest.raises(TimeoutError):
-                await client.groups.count_contacts(gid, timeout=0.3)
+                await client.groups.count_contacts(gid, timeout=1.5)
             elapsed = time.monotonic() - started
         polls = len(fake.requests_to("GET", f"/group/{gid}/count"))
-    assert elapsed < 0.3
-    assert polls >= 3  # it did ask again before giving up
+    assert elapsed < 1.5
+    assert polls >= 2  # it did ask again (at most once a second) before giving up
 
 
 async def test_client_timeout_bounds_the_wait_too() -> None:

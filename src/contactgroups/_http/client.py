@@ -30,10 +30,16 @@ class ClientOptions(TypedDict, total=False):
     Attributes:
         base_url: the vendor's API root (tests and the demo point it at a fake).
         session: an ``aiohttp.ClientSession`` to borrow; it is never closed by the client.
-        timeout: seconds for one call, or a ``Timeout``; None for no limit.
+        timeout: seconds for the whole call (its attempts, the waits between them and any
+            ``202`` polls: none is started that would end later), or a ``Timeout`` (a budget for
+            the call and limits per attempt); None for no limit. Default: ``Timeout()``, 60 s a
+            call, 30 s an attempt, 10 s to connect. A caller's own deadline (an anyio cancel
+            scope such as ``anyio.fail_after``) is respected the same way.
         retry: a ``RetryPolicy``, or None for no retries.
         verify_ssl: verify the vendor's TLS certificate (default True).
         allow_insecure_http: allow plain ``http://`` to a host that is not loopback.
+        max_response_bytes: the largest answer read, counted after decompression (default
+            16 MiB); a larger one drops its connection and raises ``MalformedResponseError``.
     """
 
     base_url: str
@@ -42,9 +48,12 @@ class ClientOptions(TypedDict, total=False):
     retry: RetryPolicy | None
     verify_ssl: bool
     allow_insecure_http: bool
+    max_response_bytes: int
 
 
 _OPTION_NAMES: Final = frozenset(ClientOptions.__annotations__)
+# the options handed on to the transport only when given (it has its own defaults)
+_TRANSPORT_OPTIONS: Final = ("timeout", "retry", "max_response_bytes")
 
 
 class MembershipOptions(TypedDict, total=False):
@@ -105,7 +114,7 @@ class BaseClient:
             request_id_header=request_id_header,
             verify_ssl=options.get("verify_ssl", True),
             allow_insecure_http=options.get("allow_insecure_http", False),
-            **{k: options[k] for k in ("timeout", "retry") if k in options},  # type: ignore[arg-type]
+            **{k: options[k] for k in _TRANSPORT_OPTIONS if k in options},  # type: ignore[arg-type]
         )
         self._bind(self._transport)
 
@@ -118,13 +127,16 @@ class BaseClient:
         *,
         timeout: TimeoutLike | NotGiven = NOT_GIVEN,
         retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> _C:
         """A view of this client with other limits, sharing its session, credentials and token.
 
         ``client.with_options(timeout=5).groups.get(id)``: closing the view closes nothing.
         """
         view = copy.copy(self)
-        view._transport = self._transport.derive(timeout=timeout, retry=retry)
+        view._transport = self._transport.derive(
+            timeout=timeout, retry=retry, max_response_bytes=max_response_bytes
+        )
         view._bind(view._transport)
         return view
 

@@ -5,13 +5,25 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 
 from ..errors import APIError, ContactGroupsError, TimeoutError, TransportError
 
-__all__ = ["DEFAULT_RETRY", "RetryPolicy", "parse_http_date", "parse_retry_after", "retry_delay"]
+__all__ = [
+    "DEFAULT_RETRY",
+    "POLL_FLOOR",
+    "RetryPolicy",
+    "long_running_wait",
+    "parse_http_date",
+    "parse_retry_after",
+    "poll_delay",
+    "retry_delay",
+]
+
+#: The shortest wait between two polls of a long-running ``202``, whatever ``Retry-After`` says.
+POLL_FLOOR = 1.0
 
 
 def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -31,6 +43,10 @@ class RetryPolicy:
     Only calls declared idempotent are retried on a status or a lost answer (creating a group or a
     contact is not; adding or removing members is). A connection that was refused before anything
     was sent is retried for every call, since the vendor never saw it.
+
+    Every wait also fits the call's time budget (``Timeout.call``) and the caller's own deadline
+    (an enclosing anyio cancel scope): a wait that would end past either is not started, and the
+    error that asked for it is raised instead.
 
     Attributes:
         max_attempts: attempts in all, the first included (1 = no retry).
@@ -94,6 +110,45 @@ def retry_delay(
             return policy.backoff(attempt, rng)
         return None if error.retry_after > policy.retry_after_max else error.retry_after
     return None
+
+
+def poll_delay(policy: RetryPolicy | None, headers: Mapping[str, str]) -> float:
+    """Seconds to wait before asking again about a long-running action (a ``202``): what
+    ``Retry-After`` says, capped by the policy's ``retry_after_max``, never under ``POLL_FLOOR``
+    (a ``0``, a negative number, a date in the past or garbage would otherwise be a hot loop)."""
+    asked = parse_retry_after(headers)
+    if asked is None:
+        return POLL_FLOOR
+    return max(POLL_FLOOR, min(asked, (policy or DEFAULT_RETRY).retry_after_max))
+
+
+def long_running_wait(
+    policy: RetryPolicy | None,
+    headers: Mapping[str, str],
+    *,
+    blocks: Callable[[float], str | None],
+    provider: str,
+) -> float:
+    """Seconds to wait before polling a ``202`` again (``poll_delay``), or ``TimeoutError`` when
+    that wait would pass the vendor's ``Expires`` or overrun what ``blocks`` names (the call's
+    budget, the caller's deadline)."""
+    delay = poll_delay(policy, headers)
+    expires_header = headers.get("Expires")
+    expires = parse_http_date(expires_header)
+    if expires_header is not None and expires is None:
+        expires = 0.0  # RFC 9111: an invalid Expires (such as "0") is a time in the past
+    if expires is not None and time.time() + delay >= expires:
+        raise TimeoutError(
+            f"{provider} did not finish the long-running action before its Expires time",
+            provider=provider,
+        )
+    blocker = blocks(delay)
+    if blocker is not None:
+        raise TimeoutError(
+            f"{provider} did not finish the long-running action within {blocker}",
+            provider=provider,
+        )
+    return delay
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:

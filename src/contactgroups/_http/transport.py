@@ -3,8 +3,9 @@
 It owns or borrows the ``aiohttp.ClientSession``, adds auth and the standard headers, and runs
 one call: attempts (``send.send_once``), the retry decision (``retry.retry_delay``), a refresh of
 credentials after a 401, waiting out a long-running ``202``, and the vendor's error answers turned
-into ``contactgroups.errors``. It logs with credentials and phone numbers redacted. Providers only
-describe their endpoints.
+into ``contactgroups.errors``. A call's time budget (``Timeout.call``) covers all of it, and no
+wait is started that would end past that budget or the caller's own deadline. It logs with
+credentials and phone numbers redacted. Providers only describe their endpoints.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any, Final
 
 import aiohttp
@@ -24,18 +25,19 @@ from ..errors import (
     APIError,
     ContactGroupsError,
     InvalidRequestError,
-    TimeoutError,
+    MalformedResponseError,
     TransportError,
     error_class_for_status,
 )
 from .auth import Auth
 from .body import encode_body
+from .loops import borrowed_session_error, foreign_loop_error, new_session, running_loop
 from .redact import RedactedHeaders, SealedBody, Secrets, redact_phones, scrub, scrub_value
 from .response import ErrorCheck, ErrorInfo, ErrorParser, Response, default_error_parser
-from .retry import DEFAULT_RETRY, RetryPolicy, parse_http_date, parse_retry_after, retry_delay
-from .send import send_once
+from .retry import DEFAULT_RETRY, RetryPolicy, long_running_wait, parse_retry_after, retry_delay
+from .send import DEFAULT_MAX_RESPONSE_BYTES, check_max_response_bytes, send_once
 from .stats import current_stats
-from .timeouts import DEFAULT_TIMEOUT, Timeout, TimeoutLike, as_timeout
+from .timeouts import DEFAULT_TIMEOUT, CallBudget, Timeout, TimeoutLike, as_timeout
 from .urls import Params, check_base_url, join_path, query_pairs
 
 __all__ = ["NOT_GIVEN", "USER_AGENT", "NotGiven", "Transport"]
@@ -58,7 +60,10 @@ class Transport:
 
     ``session`` given: borrowed, used as is and never closed. Not given: one is created (with one
     pooled keep-alive connector) on the first request, inside the running loop, and closed by
-    ``aclose()``. A derived transport (``derive``) shares its root's session and never closes it.
+    ``aclose()`` or, failing that, by the end of that loop (so a client kept across two
+    ``asyncio.run()`` calls opens a new pool in the second). A pool or a borrowed session still
+    open in another event loop is a ``ContactGroupsError`` that says what to do. A derived
+    transport (``derive``) shares its root's session and never closes it.
     """
 
     def __init__(
@@ -76,6 +81,7 @@ class Transport:
         verify_ssl: bool = True,
         allow_insecure_http: bool = False,
         connection_limit: int = 100,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.provider = provider
         self.base_url = check_base_url(
@@ -87,6 +93,7 @@ class Transport:
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidRequestError(f"retry must be a RetryPolicy or None, not {retry!r}")
         self.retry = retry
+        self.max_response_bytes = check_max_response_bytes(max_response_bytes)
         self.verify_ssl = verify_ssl
         self.log = logging.getLogger(f"contactgroups.{provider}")
         self._parse_error = parse_error
@@ -95,6 +102,9 @@ class Transport:
         self._connection_limit = connection_limit
         self._session = session
         self._owns_session = session is None
+        # the loop the session belongs to: where it was created (owned) or first used (borrowed)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._keeper: AsyncGenerator[None, None] | None = None
         self._root: Transport | None = None  # set on a derived transport: the session's owner
         self._extra_secrets: tuple[str, ...] = ()
         self._closed = False
@@ -112,6 +122,7 @@ class Transport:
         is_error: ErrorCheck | NotGiven | None = NOT_GIVEN,
         timeout: TimeoutLike | NotGiven = NOT_GIVEN,
         retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> Transport:
         """A transport on this one's session (never closing it) with some settings changed: a
         client's ``with_options`` view, or another host of the same vendor (an OAuth token
@@ -127,6 +138,11 @@ class Transport:
             request_id_header=self._request_id_header,
             verify_ssl=self.verify_ssl,
             allow_insecure_http=self._allow_insecure_http,
+            max_response_bytes=(
+                self.max_response_bytes
+                if isinstance(max_response_bytes, NotGiven)
+                else max_response_bytes
+            ),
         )
         child._root = self._root or self
         child._owns_session = False
@@ -136,22 +152,42 @@ class Transport:
 
     @property
     def session(self) -> aiohttp.ClientSession:
+        """The session for a request in the running event loop."""
         if self._root is not None:
             return self._root.session
         if self._closed:
             raise ContactGroupsError(f"this {self.provider} client is closed")
-        if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self._connection_limit,
-                limit_per_host=self._connection_limit,
-                ssl=self.verify_ssl,
+        loop = running_loop(self.provider)
+        session = self._session
+        if session is None or (self._owns_session and session.closed):
+            # first use, or the pool was closed with its event loop: a new one in this loop
+            session, self._keeper = new_session(
+                limit=self._connection_limit, verify_ssl=self.verify_ssl
             )
-            self._session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
-        return self._session
+            self._session, self._loop = session, loop
+            return session
+        if not self._owns_session:
+            if session.closed:
+                raise borrowed_session_error(self.provider, "it is closed")
+            self._loop = self._loop or loop  # first use: the loop it belongs to, as far as we see
+        if self._loop is not loop:
+            raise foreign_loop_error(self.provider, owned=self._owns_session, loop=self._loop)
+        return session
 
     @property
     def owns_session(self) -> bool:
         return self._owns_session
+
+    def unusable_session(self, exc: RuntimeError) -> ContactGroupsError | None:
+        """The error for aiohttp's ``RuntimeError`` about the session (closed, or of another
+        loop): for a borrowed one a ``ContactGroupsError``, and the loop it was first used in is
+        no longer taken for its own; None for an owned one (checked before use: a bug)."""
+        if self._root is not None:
+            return self._root.unusable_session(exc)
+        if self._owns_session:
+            return None
+        self._loop = None
+        return borrowed_session_error(self.provider, scrub(str(exc), self.secrets()))
 
     async def aclose(self) -> None:
         """Close the session if this transport created it; a borrowed one is left open."""
@@ -159,7 +195,14 @@ class Transport:
             return
         self._closed = True
         session, self._session = self._session, None
-        if session is not None and self._owns_session:
+        keeper, self._keeper = self._keeper, None
+        if session is None or not self._owns_session or session.closed:
+            return
+        if self._loop is not asyncio.get_running_loop():
+            return  # its connections can only be closed by their own loop, which is elsewhere
+        if keeper is not None:
+            await keeper.aclose()  # closes the session
+        else:  # pragma: no cover - every owned session has its keeper
             await session.close()
 
     # -- URLs ------------------------------------------------------------------------------------
@@ -199,9 +242,10 @@ class Transport:
         """Send one call, retried per the policy when ``idempotent``, and return a 2xx answer.
 
         ``json_body``, ``form`` and ``content`` are exclusive; without any, no body and no
-        Content-Type are sent. ``timeout`` overrides the client's for this call (None keeps it).
-        ``long_running`` repeats a ``202 + Retry-After`` answer until the
-        vendor finishes, its ``Expires`` passes or the call's total timeout runs out.
+        Content-Type are sent. ``timeout`` overrides the client's for this call (None keeps it);
+        its ``call`` budget bounds everything below, token fetches included.
+        ``long_running`` repeats a ``202 + Retry-After`` answer (at most once a second) until the
+        vendor finishes, its ``Expires`` passes or the call's budget runs out.
         """
         url = self.url(*segments)
         if params:
@@ -211,24 +255,44 @@ class Transport:
         # locals shows what it carries (an OAuth token request's client secret)
         json_body = form = content = None
         call_timeout = self.timeout if timeout is None else as_timeout(timeout, self.timeout)
-        started = time.monotonic()
+        budget = CallBudget(call_timeout.call)
         attempt = 0
         refreshed = False
         # set once an attempt ended without a clear answer (it may have been applied): whatever
         # error ends the call then says so, so that `multi` checks before calling it failed
         maybe_landed = False
+        # how long the vendor took to answer last time: a wait is only started if an attempt as
+        # long still fits after it (else the call would end on a timeout of its own budget)
+        answer_time = 0.0
         while True:
             attempt += 1
             # credentials first, outside the try: a failed token fetch has had its own retries
             # and must not be repeated once per attempt of this call
-            auth_headers = RedactedHeaders.of(await self.auth.headers())  # repr hides values
+            auth_headers = RedactedHeaders.of(  # its repr hides the values
+                await budget.run(self.auth.headers, "getting credentials", self.provider)
+            )
+            if budget.spent():
+                raise budget.out_of_time("before the next attempt", self.provider, maybe_landed)
             error: ContactGroupsError
+            sent_at = time.monotonic()
             try:
-                response = await self._send(method, url, body, headers, auth_headers, call_timeout)
-            except TransportError as exc:
+                response = await self._send(
+                    method,
+                    url,
+                    body,
+                    headers,
+                    auth_headers,
+                    call_timeout.for_attempt(budget.remaining()),
+                )
+            except (TransportError, MalformedResponseError) as exc:
                 error = exc
             else:
-                if response.status == 401 and not refreshed and await self.auth.refresh():
+                answer_time = time.monotonic() - sent_at
+                if (
+                    response.status == 401
+                    and not refreshed
+                    and await budget.run(self.auth.refresh, "renewing credentials", self.provider)
+                ):
                     # the vendor refused the credentials before doing anything: the repeat with
                     # fresh ones is the same attempt, not a retry (and happens once per call)
                     refreshed = True
@@ -236,8 +300,8 @@ class Transport:
                     continue
                 if long_running and response.status == 202:
                     # accepted and still running: each poll is a new request with the policy's
-                    # attempts of its own, bounded by the call's timeout and the vendor's Expires
-                    await self._wait_long_running(response, started, call_timeout, method, url)
+                    # attempts of its own, bounded by the call's budget and the vendor's Expires
+                    await self._wait_long_running(response, budget, answer_time, method, url)
                     attempt = 0
                     continue
                 if not self._failed(response):
@@ -248,6 +312,18 @@ class Transport:
                 self.retry, error, attempt=attempt, idempotent=idempotent, rng=self._rng
             )
             if delay is None:
+                raise error
+            blocker = budget.blocks(delay + answer_time)
+            if blocker is not None:
+                # the last definite error, as it is (a 429 keeps its retry_after)
+                self.log.info(
+                    "not retrying %s %s after %s: waiting %.2fs would overrun %s",
+                    method,
+                    self._safe_url(url),
+                    error,
+                    delay,
+                    blocker,
+                )
                 raise error
             await self._pause(delay, method, url, str(error))
 
@@ -268,32 +344,17 @@ class Transport:
     async def _wait_long_running(
         self,
         response: Response,
-        started: float,
-        call_timeout: Timeout,
+        budget: CallBudget,
+        answer_time: float,
         method: str,
         url: yarl.URL,
     ) -> None:
-        policy = self.retry or DEFAULT_RETRY
-        delay = parse_retry_after(response.headers)
-        delay = 1.0 if delay is None else min(delay, policy.retry_after_max)
-        expires_header = response.headers.get("Expires")
-        expires = parse_http_date(expires_header)
-        if expires_header is not None and expires is None:
-            expires = 0.0  # RFC 9111: an invalid Expires (such as "0") is a time in the past
-        if expires is not None and time.time() + delay >= expires:
-            raise TimeoutError(
-                f"{self.provider} did not finish the long-running action before its Expires time",
-                provider=self.provider,
-            )
-        if (
-            call_timeout.total is not None
-            and time.monotonic() - started + delay > call_timeout.total
-        ):
-            raise TimeoutError(
-                f"{self.provider} did not finish the long-running action within "
-                f"{call_timeout.total:g}s",
-                provider=self.provider,
-            )
+        delay = long_running_wait(
+            self.retry,
+            response.headers,
+            blocks=lambda wait: budget.blocks(wait + answer_time),
+            provider=self.provider,
+        )
         self.log.debug("%s %s: 202, asking again in %.2fs", method, self._safe_url(url), delay)
         await asyncio.sleep(delay)
 
@@ -337,7 +398,7 @@ class Transport:
         body: SealedBody | None,
         extra_headers: dict[str, str],
         auth_headers: Mapping[str, str],
-        call_timeout: Timeout,
+        limits: Timeout,
     ) -> Response:
         stats = current_stats()
         if stats is not None:
@@ -350,15 +411,21 @@ class Transport:
                 url,
                 body=body,
                 headers=RedactedHeaders({**self._base_headers, **extra_headers, **auth_headers}),
-                timeout=call_timeout,
+                timeout=limits,
                 verify_ssl=self.verify_ssl,
                 provider=self.provider,
                 request_id_header=self._request_id_header,
                 secrets=self.secrets(),
+                max_bytes=self.max_response_bytes,
             )
-        except TransportError as exc:
+        except (TransportError, MalformedResponseError) as exc:
             self.log.debug("%s %s failed: %s", method, self._safe_url(url), exc)
             raise
+        except RuntimeError as exc:
+            unusable = self.unusable_session(exc) if type(exc) is RuntimeError else None
+            if unusable is None:
+                raise
+            raise unusable from None
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(
                 "%s %s -> %s in %.1f ms",
