@@ -12,7 +12,7 @@ import aiohttp
 import anyio
 import attrs
 
-from ..errors import InvalidRequestError, TimeoutError
+from ..errors import ContactGroupsError, InvalidRequestError, TimeoutError
 
 __all__ = [
     "DEFAULT_CALL_BUDGET",
@@ -140,16 +140,28 @@ class CallBudget:
             return "the caller's deadline"
         return None
 
-    async def run(self, step: Callable[[], Awaitable[_T]], what: str, provider: str) -> _T:
+    async def run(
+        self,
+        step: Callable[[], Awaitable[_T]],
+        what: str,
+        provider: str,
+        *,
+        maybe_landed: bool = False,
+    ) -> _T:
         """``await step()`` within what remains of the budget (an auth hook, which may fetch a
-        token); running out is ``out_of_time``."""
-        remaining = self.remaining()
-        if remaining is None:
-            return await step()
-        if remaining > 0:
-            with anyio.move_on_after(remaining):
+        token); running out is ``out_of_time``. ``maybe_landed`` says whether the call's earlier
+        attempts may have been applied: the step's own error then says so too."""
+        try:
+            remaining = self.remaining()
+            if remaining is None:
                 return await step()
-        raise self.out_of_time(what, provider, False)
+            if remaining > 0:
+                with anyio.move_on_after(remaining):
+                    return await step()
+        except ContactGroupsError as exc:
+            exc.maybe_landed = exc.maybe_landed or maybe_landed
+            raise
+        raise self.out_of_time(what, provider, maybe_landed)
 
     def out_of_time(self, what: str, provider: str, maybe_landed: bool) -> TimeoutError:
         """The error of a call whose budget ran out ``what``: nothing of that step was sent;

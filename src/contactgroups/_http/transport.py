@@ -106,7 +106,9 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: AsyncGenerator[None, None] | None = None
         self._root: Transport | None = None  # set on a derived transport: the session's owner
-        self._extra_secrets: tuple[str, ...] = ()
+        # a transport derived with other credentials (a token endpoint) scrubs those of the one it
+        # was derived from too, as they are now (a renewed token included)
+        self._scrub_beside: Transport | None = None
         self._closed = False
         self._rng = random.Random()
         self._base_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -147,7 +149,7 @@ class Transport:
         child._root = self._root or self
         child._owns_session = False
         if auth is not None:
-            child._extra_secrets = self.secrets()
+            child._scrub_beside = self
         return child
 
     @property
@@ -215,9 +217,9 @@ class Transport:
         """Every value to scrub: this transport's credentials and those it was derived beside
         (a tuple whose ``repr`` shows none of them)."""
         own = self.auth.secrets
-        if not self._extra_secrets:
+        if self._scrub_beside is None:
             return own if isinstance(own, Secrets) else Secrets(own)
-        return Secrets((*own, *self._extra_secrets))
+        return Secrets((*own, *self._scrub_beside.secrets()))
 
     def _safe_url(self, url: yarl.URL) -> str:
         return redact_phones(scrub(str(url), self.secrets()))
@@ -269,7 +271,12 @@ class Transport:
             # credentials first, outside the try: a failed token fetch has had its own retries
             # and must not be repeated once per attempt of this call
             auth_headers = RedactedHeaders.of(  # its repr hides the values
-                await budget.run(self.auth.headers, "getting credentials", self.provider)
+                await budget.run(
+                    self.auth.headers,
+                    "getting credentials",
+                    self.provider,
+                    maybe_landed=maybe_landed,
+                )
             )
             if budget.spent():
                 raise budget.out_of_time("before the next attempt", self.provider, maybe_landed)
@@ -291,7 +298,12 @@ class Transport:
                 if (
                     response.status == 401
                     and not refreshed
-                    and await budget.run(self.auth.refresh, "renewing credentials", self.provider)
+                    and await budget.run(
+                        self.auth.refresh,
+                        "renewing credentials",
+                        self.provider,
+                        maybe_landed=maybe_landed,
+                    )
                 ):
                     # the vendor refused the credentials before doing anything: the repeat with
                     # fresh ones is the same attempt, not a retry (and happens once per call)
