@@ -111,3 +111,15 @@ def test_poll_delay(header: str | None, expected: float) -> None:
     assert poll_delay(None, headers) == expected
     # a policy that honours no Retry-After at all still waits the floor
     assert poll_delay(RetryPolicy(retry_after_max=0), headers) == POLL_FLOOR
+
+
+@pytest.mark.parametrize("interval", [0, 0.5, -1, float("nan")])
+async def test_messengeo_import_polling_has_the_same_floor(interval: float) -> None:
+    """``wait_for_import`` polls a list the vendor may keep "on" for ever: never faster than once
+    a second, so a zero interval cannot turn it into a hot loop against the vendor."""
+    from contactgroups import messengeo
+
+    client = messengeo.Client(client_id="id", client_secret="secret")
+    with pytest.raises(errors.InvalidRequestError, match="at least 1s"):
+        await client.lists.wait_for_import("2671", poll_interval=interval, timeout=5)
+    await client.aclose()

@@ -57,7 +57,7 @@ async def test_full_story(fake: MessengeoFake) -> None:
         imported = await client.lists.import_file(
             "Import salon", CSV.encode(), filename="salon.csv", ignore_first_line=True
         )
-        result = await client.lists.wait_for_import(imported.id, poll_interval=0.01, timeout=5)
+        result = await client.lists.wait_for_import(imported.id, poll_interval=1, timeout=5)
         assert (result.lines, result.invalid) == (4, 1)
         assert result.errors is not None
         imported_contacts = [
@@ -179,7 +179,7 @@ async def test_import_updates_existing_contacts(fake: MessengeoFake) -> None:
             ignore_first_line=True,
         )
         fake.finish_imports()
-        result = await client.lists.wait_for_import(item.id, poll_interval=0, timeout=1)
+        result = await client.lists.wait_for_import(item.id, poll_interval=1, timeout=1)
         assert isinstance(result.list, ContactList)
         assert (result.lines, result.invalid, result.errors) == (1, 0, None)
         assert fake.member_ids(item.id) == {existing.id}

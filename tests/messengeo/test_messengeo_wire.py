@@ -219,7 +219,7 @@ async def test_wait_for_import(mocked: Any, client: messengeo.Client) -> None:
     mocked.get(LISTS, payload={"list": [running], "size": 1, "total": 1})
     mocked.get(LISTS, payload={"list": [{**running, "importStatus": "10"}], "size": 1})
     mocked.get(LISTS, payload={"list": [done], "size": 1, "total": 1})
-    result = await client.lists.wait_for_import("2671", poll_interval=0.001, timeout=5)
+    result = await client.lists.wait_for_import("2671", poll_interval=1, timeout=5)
     assert (result.lines, result.invalid, result.errors) == (
         204586,
         50007,

@@ -40,7 +40,14 @@ from .response import (
     default_error_parser,
     parse_json,
 )
-from .retry import DEFAULT_RETRY, RetryPolicy, parse_http_date, parse_retry_after, retry_delay
+from .retry import (
+    DEFAULT_RETRY,
+    POLL_FLOOR,
+    RetryPolicy,
+    parse_http_date,
+    parse_retry_after,
+    retry_delay,
+)
 from .seen import GroupsSeen
 from .stats import CallStats, collect_stats, current_stats
 from .timeouts import DEFAULT_TIMEOUT, Timeout, TimeoutLike, as_timeout
@@ -61,6 +68,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "NO_AUTH",
+    "POLL_FLOOR",
     "REDACTED",
     "STRUCTURE_ERRORS",
     "USER_AGENT",

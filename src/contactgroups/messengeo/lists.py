@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 
-from .._http import Pager, Transport, require_text
+from .._http import POLL_FLOOR, Pager, Transport, require_text
 from ..errors import InvalidRequestError, NotFoundError, TimeoutError
 from .answers import contact_pager, page_fetcher, read_one_list, sort_param
 from .models import Contact, ContactList, ImportResult
@@ -184,8 +184,11 @@ class Lists:
 
         Raises ``contactgroups.TimeoutError`` if the import is not done within ``timeout``.
         """
-        if poll_interval < 0 or timeout < 0:
-            raise InvalidRequestError("poll_interval and timeout must be >= 0", provider=PROVIDER)
+        if not poll_interval >= POLL_FLOOR or not timeout >= 0:  # NaN fails both
+            raise InvalidRequestError(
+                f"poll_interval must be at least {POLL_FLOOR:g}s and timeout >= 0",
+                provider=PROVIDER,
+            )
         deadline = time.monotonic() + timeout
         while True:
             item = await self.get(list_id, properties=IMPORT_PROPERTIES)
