@@ -10,7 +10,7 @@ import pytest
 from test_core_transport import FAST, Answer, ScriptedServer
 
 from contactgroups import Timeout, errors
-from contactgroups._http import NO_AUTH, Transport
+from contactgroups._http import NO_AUTH, Transport, parse_http_date, parse_retry_after
 
 
 class FlakyAuth:
@@ -87,3 +87,14 @@ def test_a_derived_transport_scrubs_the_renewed_credentials_of_its_origin() -> N
     assert "tok-first-0001" in token_endpoint.secrets()
     auth.token = "tok-renewed-0002"
     assert "tok-renewed-0002" in token_endpoint.secrets()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Fri, 31 Dec 9999999999999999999 23:59:59 GMT", "Sat, 01 Jan 10000 00:00:00 GMT"],
+)
+def test_an_http_date_past_what_the_platform_represents_is_unreadable(value: str) -> None:
+    """``email.utils`` raises OverflowError on such years: a header the vendor got wrong is
+    unreadable (None), never an untyped exception."""
+    assert parse_retry_after({"Retry-After": value}) is None
+    assert parse_http_date(value) is None

@@ -103,7 +103,8 @@ async def test_expires_is_honoured_with_the_floor() -> None:
 @pytest.mark.parametrize(
     ("header", "expected"),
     [(None, 1.0), ("0", 1.0), ("-5", 1.0), pytest.param(PAST, 1.0, id="past-date"),
-     ("soon", 1.0), ("nan", 1.0), ("2.5", 2.5), ("600", 60.0), ("inf", 60.0)],
+     ("soon", 1.0), ("nan", 1.0), ("2.5", 2.5), ("600", 60.0), ("inf", 1.0), ("1_0", 1.0),
+     ("\u0661", 1.0), ("9" * 400, 60.0)],
 )  # fmt: skip
 def test_poll_delay(header: str | None, expected: float) -> None:
     headers = {} if header is None else {"Retry-After": header}

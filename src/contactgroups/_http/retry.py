@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 
@@ -79,6 +80,9 @@ class RetryPolicy:
 
 DEFAULT_RETRY = RetryPolicy()
 
+#: RFC 9110 delay-seconds (1*DIGIT), plus a fraction some vendors send; ASCII only
+_DELAY_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
 
 def retry_delay(
     policy: RetryPolicy | None,
@@ -152,23 +156,19 @@ def long_running_wait(
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header: delay-seconds or an HTTP-date; None if absent/bad."""
+    """Seconds from a ``Retry-After`` header: delay-seconds (ASCII digits, a fraction allowed) or
+    an HTTP-date; None if absent or unreadable (``1_0``, ``١``, a date past year 9999...)."""
     value = headers.get("Retry-After")
     if value is None:
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:  # pragma: no cover - older Pythons returned None
+    if _DELAY_SECONDS.fullmatch(value):
+        return float(value)  # a huge number is inf: over any cap
+    when = parse_http_date(value)
+    if when is None:
         return None
     current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    return max(0.0, when - current)
 
 
 def parse_http_date(value: str | None) -> float | None:
@@ -177,5 +177,5 @@ def parse_http_date(value: str | None) -> float | None:
         return None
     try:
         return email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return None  # OverflowError/OSError: a year the platform cannot represent
