@@ -29,11 +29,16 @@ T = TypeVar("T")
 
 #: The most of a body an error keeps (as text, credentials scrubbed).
 ERROR_BODY_CHARS = 10_000
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The most of a reason a ``MalformedResponseError`` message keeps (credentials scrubbed first).
 REASON_CHARS = 1_000
 #: How deep an answer's JSON may nest. Vendor answers nest a handful of levels; a deeper one is
 #: refused before anything (``repr``, ``json.dumps``, cattrs, a user's logging) recurses into it.
 MAX_JSON_DEPTH = 64
+#: The most JSON values (counted from its commas and containers) an answer may hold: far above any
+#: documented page (a 1000-item page holds some 30,000), and a bound on what parsing can cost in
+#: memory (16 MiB of ``[{},{},...]`` would be five million objects, over 400 MB).
+MAX_JSON_VALUES = 1_000_000
 
 
 # -- JSON ----------------------------------------------------------------------------------------
@@ -80,10 +85,16 @@ def _finite(text: str) -> float:
     return value
 
 
+def _values_in(raw: bytes) -> int:
+    """About how many values a JSON text holds (commas inside strings count too: an overcount)."""
+    return raw.count(b",") + raw.count(b"{") + raw.count(b"[")
+
+
 def parse_json(data: bytes | str) -> Any:
     """A vendor's JSON; ``ValueError`` (saying why) for anything unreadable: not UTF-8, not JSON,
-    nested deeper than ``MAX_JSON_DEPTH``, ``NaN``/``Infinity`` or a number out of range (a float
-    beyond 1e308, an integer over Python's 4300 digits). Never anything but ``ValueError``."""
+    nested deeper than ``MAX_JSON_DEPTH``, more than ``MAX_JSON_VALUES`` values,
+    ``NaN``/``Infinity`` or a number out of range (a float beyond 1e308, an integer over Python's
+    4300 digits). Never anything but ``ValueError``."""
     if isinstance(data, str):
         raw = data.encode("utf-8", "surrogatepass")
         text = data
@@ -93,6 +104,8 @@ def parse_json(data: bytes | str) -> Any:
             text = data.decode("utf-8-sig")  # RFC 8259: UTF-8 (a byte order mark is allowed)
         except UnicodeDecodeError as exc:
             raise ValueError(f"not UTF-8 at byte {exc.start}") from None
+    if len(raw) > MAX_JSON_VALUES and _values_in(raw) > MAX_JSON_VALUES:
+        raise ValueError(f"more than {MAX_JSON_VALUES:,} values")
     try:
         value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
     except RecursionError:
@@ -119,6 +132,8 @@ class Response:
     request_id: str | None = attrs.field(default=None, repr=False)  # may echo one too
     #: the client's credentials, scrubbed from any body this answer puts into an error
     secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
+    #: the request's method: an unreadable 2xx answer to a write may mean it was applied
+    method: str = attrs.field(default="GET", kw_only=True)
 
     def text(self) -> str:
         """The body as text, credentials scrubbed (for error messages: whatever a parser cuts
@@ -142,13 +157,7 @@ class Response:
         try:
             return parse_json(self.body)
         except ValueError as exc:
-            raise MalformedResponseError(
-                f"the answer is not usable JSON ({exc})",
-                status=self.status,
-                provider=self.provider,
-                request_id=self.safe_request_id(),
-                body=self.body_for_error(),
-            ) from None
+            raise self._unusable(f"the answer is not usable JSON ({exc})") from None
 
     def json_object(self) -> Mapping[str, Any] | None:
         """The body as a JSON object, or None for anything else (for reading error bodies,
@@ -174,13 +183,20 @@ class Response:
         reason = scrub(why, self.secrets)
         if len(reason) > REASON_CHARS:
             reason = reason[:REASON_CHARS] + "…"
-        return MalformedResponseError(
-            f"unexpected answer: {reason}",
+        return self._unusable(f"unexpected answer: {reason}")
+
+    def _unusable(self, message: str) -> MalformedResponseError:
+        error = MalformedResponseError(
+            message,
             status=self.status,
             provider=self.provider,
             request_id=self.safe_request_id(),
             body=self.body_for_error(),
         )
+        # the vendor accepted a write (2xx) and then said something unreadable: it may have been
+        # applied, so `multi` reads it back and a caller does not repeat a create blindly
+        error.maybe_landed = 200 <= self.status < 300 and self.method not in _READS
+        return error
 
     def structure(self, converter: cattrs.Converter, data: Any, cls: type[T]) -> T:
         """``data`` (part of this answer) as ``cls``; a shape mismatch is MalformedResponseError."""

@@ -97,6 +97,7 @@ async def send_once(
                     provider=provider,
                     request_id=raw.headers.get(request_id_header) if request_id_header else None,
                     secrets=secrets,
+                    method=method,
                 )
     except aiohttp.ClientError as exc:
         failure = map_client_error(exc, f"{method} to {provider}", provider, secrets)
