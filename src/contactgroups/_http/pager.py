@@ -15,7 +15,11 @@ Every listing ends. A vendor is untrusted input, so while walking the pager chec
   have skipped some: the read is not complete, and saying so beats a silent gap);
 - the total grows past what the first page promised plus ``total_margin`` (10% + 100), or the
   listing reads more items than that (so at most ``ceil((total + margin) / page)`` full pages);
-- where no page gave a total, more than ``MAX_PAGES_WITHOUT_TOTAL`` pages were read.
+- where no page gave a total, more than ``MAX_PAGES_WITHOUT_TOTAL`` pages were read;
+- a total is over ``MAX_TOTAL`` (no group is that large; it would bound nothing);
+- the listing ended (an empty page, no next offset) short of the total the vendor gave: an
+  incomplete read must not pass for a complete one (a read-back would take the missing ids for
+  removed). A walk cut short by ``max_items`` is not checked.
 
 Each check fires on the page that shows the trap, so no request is sent past it.
 """
@@ -33,6 +37,7 @@ from .validate import require_count
 
 __all__ = [
     "MAX_PAGES_WITHOUT_TOTAL",
+    "MAX_TOTAL",
     "RECENT_PAGES",
     "ListingGuard",
     "Page",
@@ -47,6 +52,9 @@ T = TypeVar("T")
 #: 1,000,000 items at a page size of 100 and 10,000,000 at 1,000. Past it the listing stops
 #: with ``MalformedResponseError``; read with a larger ``page_size`` to go further.
 MAX_PAGES_WITHOUT_TOTAL: Final = 10_000
+#: A total above this is no listing's (a group of a hundred million contacts): refused as malformed
+#: rather than trusted to bound a walk.
+MAX_TOTAL: Final = 100_000_000
 
 #: How many recent pages' fingerprints a walk keeps to spot a repeat (memory stays constant).
 RECENT_PAGES: Final = 64
@@ -118,6 +126,7 @@ class ListingGuard:
         self.provider = provider or "unknown"
         self.max_pages = MAX_PAGES_WITHOUT_TOTAL if max_pages is None else max_pages
         self.pages = 0
+        self.end: int | None = None  # the offset just past the last item read
         self.first_total: int | None = None
         self.last_total: int | None = None
         self._recent: OrderedDict[int, int] = OrderedDict()
@@ -134,6 +143,7 @@ class ListingGuard:
         if not page.items:
             return
         self.pages += 1
+        self.end = asked + len(page.items)
         if page.offset != asked:
             went = "backwards " if page.offset < asked else ""
             raise self._error(
@@ -167,10 +177,22 @@ class ListingGuard:
                 "(a larger page_size reads further)",
             )
 
+    def finish(self, start: int, page: Page[Any]) -> None:
+        """At the listing's end (an empty page or no next offset): a read that stopped short of
+        the total the vendor gave is no complete read (it would make absent ids look removed)."""
+        total = self.last_total
+        end = start if self.end is None else self.end
+        if total is not None and end < total:
+            raise self._error(
+                page, f"ended after item {end} of the {total} its total promised (a short read)"
+            )
+
     def _check_total(self, page: Page[Any]) -> None:
         total = page.total
         if total is None:
             return
+        if total > MAX_TOTAL:
+            raise self._error(page, f"gave a total of {total}, more than any listing holds")
         if self.first_total is None:
             self.first_total = total
         elif self.last_total is not None and total < self.last_total:
@@ -258,9 +280,12 @@ class Pager(Generic[T]):
             guard.check(offset, page)
             if self.max_items is not None and yielded + len(page.items) > self.max_items:
                 page = attrs.evolve(page, items=page.items[: self.max_items - yielded])
+            cut = self.max_items is not None and yielded + len(page.items) >= self.max_items
             yielded += len(page.items)
             yield page
-            if not page.items:
+            if not page.items or page.next_offset is None:
+                if not cut:
+                    guard.finish(self.offset, page)
                 return
             offset = page.next_offset
 
