@@ -416,3 +416,35 @@ async def test_a_refused_token_is_not_sent_again_while_the_endpoint_is_down(
     assert all(isinstance(o, ServerError) for o in outcomes), outcomes[:3]
     assert fake.unauthorized == 1  # the refused token was not sent again
     assert tokens.requests == 1 + ATTEMPTS
+
+
+async def test_a_refused_token_answer_keeps_no_trace_of_the_token_it_carried() -> None:
+    """An answer refused for another reason (``expires_in: "3600s"``) still carries a fresh,
+    valid token: the error made of it must not hand it on (red-team finding)."""
+    from contactgroups import messengeo
+
+    token = "eyJfreshBearerTokenValidAtTheVendor0123456789"
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response({"access_token": token, "expires_in": "3600s"})
+
+    app = web.Application()
+    app.router.add_post("/token", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        async with messengeo.Client(
+            client_id="cid-1", client_secret="sec-1", base_url=url + "/rest",
+            token_url=url + "/token", timeout=5,
+        ) as client:  # fmt: skip
+            with pytest.raises(MalformedResponseError) as info:
+                await client.lists.get("123")
+    finally:
+        await runner.cleanup()
+    error = info.value
+    shown = [str(error), repr(error), str(error.body), repr(error.errors), str(error.code)]
+    assert not [text for text in shown if token in text]
+    assert "expires_in" in str(error)

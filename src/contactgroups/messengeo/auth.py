@@ -37,9 +37,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
 import yarl
 
-from .._http import RedactedHeaders, Response, Transport, check_base_url
+from .._http import RedactedHeaders, Response, Secrets, Transport, check_base_url
 from .._http.auth import NO_AUTH
 from .._http.validate import require_credential
 from ..errors import (
@@ -268,15 +269,17 @@ class ClientCredentials:
         started = self.clock()
         # the credentials only inline in the call, the token only in attributes: no local of
         # this frame holds either (``Response`` keeps its body out of its repr)
-        response = await self._endpoint.request(
-            "POST",
-            (),
-            form={
-                "grant_type": "client_credentials",
-                "client_id": self._client_id,
-                "client_secret": self._client_secret,
-            },
-            idempotent=True,  # asking again for a token changes nothing at the vendor
+        response = _scrubbing_its_token(
+            await self._endpoint.request(
+                "POST",
+                (),
+                form={
+                    "grant_type": "client_credentials",
+                    "client_id": self._client_id,
+                    "client_secret": self._client_secret,
+                },
+                idempotent=True,  # asking again for a token changes nothing at the vendor
+            )
         )
         lifetime = _read_lifetime(response)
         self._old_token, self._token = self._token, _read_token(response)
@@ -335,6 +338,17 @@ def _check_token_url(token_url: str) -> str:
             provider=PROVIDER,
         )
     return token_url
+
+
+def _scrubbing_its_token(response: Response) -> Response:
+    """The token answer, with the token it carries among the values scrubbed from any error made
+    of it: an answer refused for another reason (an ``expires_in`` of "3600s") must not hand a
+    fresh, valid token to whoever prints the error."""
+    data = response.json_object()
+    token = data.get("access_token") if data is not None else None
+    if not isinstance(token, str) or not token.strip():
+        return response
+    return attrs.evolve(response, secrets=Secrets((*response.secrets, token, token.strip())))
 
 
 def _token_answer(response: Response) -> Mapping[str, Any]:
