@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
 
-from ..errors import APIError, MalformedResponseError
+from ..errors import APIError, MalformedResponseError, error_class_for_status
 from .convert import STRUCTURE_ERRORS
 from .redact import scrub, scrub_value
 
@@ -21,6 +21,7 @@ __all__ = [
     "ErrorInfo",
     "ErrorParser",
     "Response",
+    "api_error",
     "default_error_parser",
     "parse_json",
 ]
@@ -29,6 +30,12 @@ T = TypeVar("T")
 
 #: The most of a body an error keeps (as text, credentials scrubbed).
 ERROR_BODY_CHARS = 10_000
+#: An error keeps at most this much of the vendor's message, and of its error objects at most
+#: ``MAX_ERROR_ITEMS``, each at most ``ERROR_ITEM_CHARS`` of JSON: a report holds one error per
+#: failed chunk, so what a vendor says must not decide how much memory a job takes.
+ERROR_MESSAGE_CHARS = 1_000
+MAX_ERROR_ITEMS = 20
+ERROR_ITEM_CHARS = 2_000
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The most of a reason a ``MalformedResponseError`` message keeps (credentials scrubbed first).
 REASON_CHARS = 1_000
@@ -83,6 +90,27 @@ def _finite(text: str) -> float:
     if not math.isfinite(value):
         raise _Refused(f"the number {text[:20]} is out of range")
     return value
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (an ellipsis says it was); scrub before clipping."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def error_items(errors: Sequence[Mapping[str, Any]], secrets: Iterable[str]) -> tuple[Any, ...]:
+    """The vendor's error objects as an error keeps them: credentials scrubbed, at most
+    ``MAX_ERROR_ITEMS``, an object over ``ERROR_ITEM_CHARS`` of JSON kept as its clipped text."""
+    items = tuple(errors)
+    kept: list[Any] = []
+    for item in items[:MAX_ERROR_ITEMS]:
+        item = scrub_value(item, secrets)
+        text = json.dumps(item, default=str, ensure_ascii=False)
+        kept.append(
+            item if len(text) <= ERROR_ITEM_CHARS else {"truncated": clip(text, ERROR_ITEM_CHARS)}
+        )
+    if len(items) > MAX_ERROR_ITEMS:
+        kept.append({"truncated": f"{len(items) - MAX_ERROR_ITEMS} more error objects"})
+    return tuple(kept)
 
 
 def _values_in(raw: bytes) -> int:
@@ -235,3 +263,32 @@ ErrorCheck = Callable[[Response], bool]
 
 def default_error_parser(response: Response) -> ErrorInfo:
     return ErrorInfo(message=response.text()[:200] or f"HTTP {response.status}")
+
+
+def api_error(
+    response: Response,
+    info: ErrorInfo,
+    secrets: Iterable[str],
+    *,
+    provider: str,
+    retry_after: float | None,
+) -> APIError:
+    """The ladder's error for a vendor's error answer, as ``info`` reads it: the client's
+    credentials scrubbed from every field (message, code, errors, request id, body), and what
+    the vendor said kept to a bounded size."""
+    cls = info.error_class or error_class_for_status(response.status)
+    code = scrub_value(info.code, secrets)
+    request_id = info.request_id or response.request_id
+    error = cls(
+        clip(scrub(info.message, secrets), ERROR_MESSAGE_CHARS),
+        status=response.status,
+        provider=provider,
+        code=code if isinstance(code, (str, int)) else None,
+        request_id=scrub(request_id, secrets) if request_id else request_id,
+        body=scrub(response.body_for_error(), secrets),
+        errors=error_items(info.errors, secrets),
+        retry_after=retry_after,
+    )
+    # what the transport saw decides, whatever class the vendor's code mapped to
+    error.maybe_landed = response.status >= 500
+    return error

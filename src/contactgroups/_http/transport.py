@@ -27,13 +27,12 @@ from ..errors import (
     InvalidRequestError,
     MalformedResponseError,
     TransportError,
-    error_class_for_status,
 )
 from .auth import Auth
 from .body import encode_body
 from .loops import borrowed_session_error, foreign_loop_error, new_session, running_loop
-from .redact import RedactedHeaders, SealedBody, Secrets, redact_phones, scrub, scrub_value
-from .response import ErrorCheck, ErrorInfo, ErrorParser, Response, default_error_parser
+from .redact import RedactedHeaders, SealedBody, Secrets, redact_phones, scrub
+from .response import ErrorCheck, ErrorInfo, ErrorParser, Response, api_error, default_error_parser
 from .retry import DEFAULT_RETRY, RetryPolicy, long_running_wait, parse_retry_after, retry_delay
 from .send import DEFAULT_MAX_RESPONSE_BYTES, check_max_response_bytes, send_once
 from .stats import current_stats
@@ -386,22 +385,7 @@ class Transport:
                 scrub(f"{type(exc).__name__}: {exc}", secrets),
             )
             info = default_error_parser(response)
-        cls = info.error_class or error_class_for_status(response.status)
-        code = scrub_value(info.code, secrets)
-        request_id = info.request_id or response.request_id
-        error = cls(
-            scrub(info.message, secrets),
-            status=response.status,
-            provider=self.provider,
-            code=code if isinstance(code, (str, int)) else None,
-            request_id=scrub(request_id, secrets) if request_id else request_id,
-            body=scrub(response.body_for_error(), secrets),
-            errors=scrub_value(tuple(info.errors), secrets),
-            retry_after=retry_after,
-        )
-        # what the transport saw decides, whatever class the vendor's code mapped to
-        error.maybe_landed = response.status >= 500
-        return error
+        return api_error(response, info, secrets, provider=self.provider, retry_after=retry_after)
 
     async def _send(
         self,
