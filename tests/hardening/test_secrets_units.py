@@ -36,6 +36,8 @@ SECRET = 'can/ary+Se"cret=7'
         json.dumps(SECRET)[1:-1],  # JSON
         json.dumps(SECRET)[1:-1].replace("/", "\\/"),  # PHP's JSON
         "can%2Fary%2BSe%22cret%3D7",  # a form or query
+        "can%2fary%2bSe%22cret%3d7",  # the same, lower-case hex
+        "can/ary+Se&quot;cret=7",  # an HTML error page
     ],
 )
 def test_every_form_of_an_echo_is_scrubbed(echo: str) -> None:
@@ -149,3 +151,8 @@ async def test_a_number_code_that_is_the_credential_is_scrubbed() -> None:
             await client.groups.get("g1")
     assert info.value.code in (REDACTED, None)  # scrubbed before or after reading it
     assert key not in str(info.value) + repr(info.value) + repr(info.value.errors)
+
+
+def test_a_base64_credential_echoed_without_its_padding_is_scrubbed() -> None:
+    token = "dXNlcjpwYXNzd29yZA=="  # base64 of user:password, as Basic auth sends it
+    assert scrub("Basic dXNlcjpwYXNzd29yZA was refused", [token]) == f"Basic {REDACTED} was refused"

@@ -14,6 +14,7 @@ Two tools, used together:
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -57,14 +58,23 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: (REDACTED if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
 
 
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
 def _echoes(secret: str) -> set[str]:
     """``secret`` and the forms an echo of it takes: JSON-escaped (also with ``\\/``, as PHP
-    writes it), percent-encoded (a form body or query echoed)."""
+    writes it), percent-encoded in either case (a form body or query echoed), HTML-escaped (an
+    error page), and a base64 value without its ``=`` padding."""
     forms = {secret}
     for ascii_only in (True, False):
         escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
         forms.update((escaped, escaped.replace("/", "\\/")))
-    forms.update((quote(secret, safe=""), quote_plus(secret, safe="")))
+    for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
+        forms.update((encoded, _PERCENT.sub(lambda m: m.group(0).lower(), encoded)))
+    forms.update((html.escape(secret, quote=True), html.escape(secret, quote=False)))
+    unpadded = secret.rstrip("=")
+    if unpadded != secret and len(unpadded) >= 8:
+        forms.add(unpadded)
     return forms
 
 
