@@ -448,3 +448,30 @@ async def test_a_refused_token_answer_keeps_no_trace_of_the_token_it_carried() -
     shown = [str(error), repr(error), str(error.body), repr(error.errors), str(error.code)]
     assert not [text for text in shown if token in text]
     assert "expires_in" in str(error)
+
+
+class _RefusesEveryToken(dict):  # type: ignore[type-arg]
+    """The fake's token table, for an API that refuses every token the endpoint issues."""
+
+    def get(self, key: object, default: object = None) -> None:
+        return None
+
+
+@pytest.mark.parametrize("ids", [500, 20_000])
+async def test_an_api_refusing_every_token_costs_two_token_requests_whatever_the_job(
+    ids: int,
+) -> None:
+    """The endpoint issues tokens, the API refuses each one: a replacement refused too means the
+    account is refused, not the token expired, so no token is fetched per wave of calls
+    (red-team finding: 2, 4 and 26 token requests for 500, 5,000 and 50,000 ids)."""
+    from contactgroups.testing.messengeo import MessengeoFake
+
+    async with MessengeoFake() as fake:
+        fake.tokens = _RefusesEveryToken()
+        group = fake.seed_group("Refused")
+        contacts = fake.seed_contacts(ids)
+        async with fake.client() as client:
+            report = await multi.add([multi.Target(client, group, contacts)], deadline=60)
+        assert fake.token_requests <= 2
+        assert report.counts()[Outcome.FAILED] == ids
+        assert all(isinstance(e, AuthenticationError) for _, _, _, e in report.outcomes())

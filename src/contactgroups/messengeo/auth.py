@@ -105,6 +105,13 @@ class ClientCredentials:
         self._renew_at: float | None = None
         self._expires_at: float | None = None
         self._generation = 0  # successful token fetches
+        # the generation fetched to replace a refused token, and until when (after the API
+        # refused such a replacement too) a 401 asks for no new token: a token fetch per wave
+        # of calls would not fix credentials the API itself refuses
+        self._replacement: int | None = None
+        self._replaced_at = 0.0
+        self._refusals = 0
+        self._refused_until = 0.0
         self._fetching: asyncio.Task[ContactGroupsError | None] | None = None
         # the last fetch's failure (traceback dropped: only copies of it are raised), the
         # failures in a row, and until when (on ``clock``) no new fetch is started
@@ -154,12 +161,34 @@ class ClientCredentials:
         return RedactedHeaders({"Authorization": f"Bearer {self._token}"})
 
     async def refresh(self) -> bool:
-        """After a 401: renew the token unless another call already did since this one sent."""
+        """After a 401: renew the token unless another call already did since this one sent.
+
+        If the API refuses a token fetched to replace a refused one, it refuses the account, not
+        an expired token: for a cool-down (5 s doubling to 60 s) a 401 asks for no new token,
+        and the call raises the API's ``AuthenticationError`` as it is."""
         used = _USED_GENERATION.get()
         generation = used[1] if used is not None and used[0] == id(self) else None
         if generation is not None and generation != self._generation and self._token:
             return True
+        if self.clock() < self._refused_until:
+            return False
+        if (
+            generation is not None
+            and generation == self._replacement
+            and self.clock() - self._replaced_at < COOL_DOWN_MAX  # refused soon after issue
+        ):
+            self._refusals += 1
+            pause = COOL_DOWN * 2.0 ** min(self._refusals - 1, 16)
+            self._refused_until = self.clock() + min(pause, COOL_DOWN_MAX)
+            self._replacement = None
+            log.warning(
+                "%s refused a freshly issued token; no new token is asked for %.1fs",
+                PROVIDER,
+                self._refused_until - self.clock(),
+            )
+            return False
         await self._renew(used_generation=generation, force=True)
+        self._replacement, self._replaced_at = self._generation, self.clock()
         return True
 
     # -- internals -------------------------------------------------------------------------------
