@@ -164,3 +164,23 @@ async def test_retry_failed_sends_only_what_did_not_land() -> None:
     assert again.ok
     assert again.total == 2
     assert seen[-1].done == seen[-1].total == 2
+
+
+async def test_no_round_pause_starts_that_would_end_past_the_deadline() -> None:
+    """A vendor asking ``Retry-After: 50`` with a job deadline of 8 s: the job returns its 429s
+    at once rather than sleeping out the deadline (red-team finding)."""
+    import time
+
+    from contactgroups.testing import Faults
+    from contactgroups.testing.messagebird import MessageBirdFake
+
+    async with MessageBirdFake(faults=Faults(rate_limit=1.0, retry_after=50)) as fake:
+        group, ids = fake.seed_group("g"), fake.seed_contacts(20)
+        async with fake.client(retry=None) as client:
+            started = time.monotonic()
+            report = await multi.add([multi.Target(client, group, ids)], deadline=8)
+            elapsed = time.monotonic() - started
+    assert elapsed < 4  # not the 8 s deadline
+    assert not report.deadline_passed
+    assert report.counts()[multi.Outcome.FAILED] == 20
+    assert all(isinstance(e, errors.RateLimitError) for _, _, _, e in report.outcomes())

@@ -93,6 +93,7 @@ class BulkJob:
                 raise InvalidRequestError(f"expected a multi.Target, got {type(target).__name__}")
         self.report = Report.start(action, self.targets)
         self.ledger = self.report.ledger
+        self._ends: float | None = None  # when the deadline passes (monotonic), once running
         self._done = done_outcome(action)
         # calls under way, by id() of their chunk: (target index, chunk)
         self._in_flight: dict[int, tuple[int, Sequence[str]]] = {}
@@ -141,6 +142,7 @@ class BulkJob:
     async def run(self) -> Report:
         deadline = self.options.deadline
         started = time.monotonic()
+        self._ends = None if deadline is None else started + deadline
         try:
             with anyio.move_on_after(math.inf if deadline is None else deadline) as scope:
                 async with anyio.create_task_group() as group:
@@ -176,7 +178,10 @@ class BulkJob:
                     if not work:
                         break
                     if round_number:
-                        await anyio.sleep(self._round_pause(work))
+                        pause = self._round_pause(work)
+                        if self._ends is not None and time.monotonic() + pause >= self._ends:
+                            break  # the ids stay failed with their errors (and retry_after)
+                        await anyio.sleep(pause)
                     await self._run_round(provider, work)
                 if self.options.verify:
                     await read_back(self.ledger, indices, self.action)
