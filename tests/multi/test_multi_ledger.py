@@ -184,3 +184,18 @@ async def test_no_round_pause_starts_that_would_end_past_the_deadline() -> None:
     assert not report.deadline_passed
     assert report.counts()[multi.Outcome.FAILED] == 20
     assert all(isinstance(e, errors.RateLimitError) for _, _, _, e in report.outcomes())
+
+
+async def test_the_report_keeps_errors_without_the_frames_that_raised_them() -> None:
+    """A failed chunk's error lives as long as the report; its traceback's frames (and their
+    locals, such as a parsed answer of many MB) must not (red-team finding)."""
+    from contactgroups.testing import Faults
+    from contactgroups.testing.messagebird import MessageBirdFake
+
+    async with MessageBirdFake(faults=Faults(server_error=1.0)) as fake:
+        group, ids = fake.seed_group("g"), fake.seed_contacts(3)
+        async with fake.client(retry=None) as client:
+            report = await multi.add([multi.Target(client, group, ids)], verify=False)
+    failures = [e for _, _, _, e in report.outcomes()]
+    assert failures and all(isinstance(e, errors.ServerError) for e in failures)
+    assert all(e is not None and e.__traceback__ is None for e in failures)

@@ -251,6 +251,9 @@ class BulkJob:
                 await self._call(provider, index, chunk[:middle], limiter)
                 await self._call(provider, index, chunk[middle:], limiter)
                 return
+            # the report keeps the error for as long as it lives: not the frames (and whatever
+            # their locals hold, such as a parsed answer) that raised it
+            error.__traceback__ = None
             self.ledger.set(index, chunk, Outcome.FAILED, error)
         else:
             del self._in_flight[key]
