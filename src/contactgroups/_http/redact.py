@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import quote, quote_plus
 
+import yarl
+
 __all__ = [
     "REDACTED",
     "SENSITIVE_HEADERS",
@@ -59,12 +61,14 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def _echoes(secret: str) -> set[str]:
     """``secret`` and the forms an echo of it takes: JSON-escaped (also with ``\\/``, as PHP
-    writes it), percent-encoded (a form body or query echoed)."""
+    writes it), percent-encoded (a form body, a path or a query echoed)."""
     forms = {secret}
     for ascii_only in (True, False):
         escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
         forms.update((escaped, escaped.replace("/", "\\/")))
     forms.update((quote(secret, safe=""), quote_plus(secret, safe="")))
+    # as yarl writes a query value (a URL echoed): "/" and ":" kept, "+" and "=" encoded
+    forms.add(yarl.URL.build(query={"q": secret}).raw_query_string[2:])
     return forms
 
 
