@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 #: what a hostile vendor may put in a name or a message: markup, broken markup, an emoji code,
 #: ANSI escapes (colour, window title), a C1 control, a bell, a backspace, a bidi override and a
 #: line break that would forge a line of output
-HOSTILE = "[/] [red]VIP[/red] :smile: \x1b[31mred\x1b[0m \x1b]0;owned\x07 \x9b2J \x08\u202eevil\nerror: forged"
+HOSTILE = (
+    "[/] [red]VIP[/red] :smile: \x1b[31mred\x1b[0m \x1b]0;owned\x07 \x9b2J \x08\u202eevil"
+    "\nerror: forged"
+)
 #: none of these may reach the terminal
 CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -135,6 +138,7 @@ async def test_a_hostile_error_message(
 async def test_json_errors_are_json_on_stdout(
     mb: MessageBirdFake, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    unreachable = f"http://127.0.0.1:{closed_port()}"
     cases: list[tuple[list[str], dict[str, Any]]] = [
         (  # argparse's own error
             ["members", "add", "--provider", "messagebird", "--json", "--group", "g"],
@@ -145,8 +149,7 @@ async def test_json_errors_are_json_on_stdout(
             {"type": "AuthenticationError", "status": 401, "provider": "messagebird"},
         ),
         (
-            ["groups", "list", "--provider", "messagebird", "--json", "--base-url"]
-            + [f"http://127.0.0.1:{closed_port()}"],
+            [*("groups", "list", "--provider", "messagebird", "--json", "--base-url"), unreachable],
             {"type": "TransportError", "status": None, "exit_code": 4},
         ),
     ]
@@ -159,7 +162,7 @@ async def test_json_errors_are_json_on_stdout(
         assert error["exit_code"] == code
         assert error["message"]
     monkeypatch.delenv("MESSAGEBIRD_ACCESS_KEY")
-    code, out, err = await run(capsys, *mb_args(mb, "groups", "list"), "--json")
+    code, out, _ = await run(capsys, *mb_args(mb, "groups", "list"), "--json")
     assert code == 3
     assert json.loads(out)["error"]["type"] == "ConfigError"
     assert "MESSAGEBIRD_ACCESS_KEY" in json.loads(out)["error"]["message"]
@@ -249,9 +252,9 @@ async def test_exit_3_when_the_credentials_are_refused_for_every_id(
     (tmp_path / "ids.txt").write_text("\n".join(mb.seed_contacts(3)))
     monkeypatch.setenv("MESSAGEBIRD_ACCESS_KEY", "not-the-key")
     args = [*mb_args(mb, "members", "add"), "--group", group]
-    code, _, err = await run(capsys, *args, "--ids-file", str(tmp_path / "ids.txt"))
-    assert code == 3
-    assert "3 ids did not land" in err + _
+    code, out, err = await run(capsys, *args, "--ids-file", str(tmp_path / "ids.txt"))
+    assert code == 3  # no id landed, and every failure says the credentials were refused
+    assert "3 ids did not land" in out
     code, _, err = await run(capsys, *mb_args(mb, "groups", "list"))
     assert code == 3
     assert "hint: check the credentials in MESSAGEBIRD_ACCESS_KEY" in err
@@ -331,7 +334,9 @@ async def test_a_dry_run_lists_its_ids(
         code, out, err = await run(capsys, *args)
         assert code == 0, err
         lines = out.splitlines()
-        assert lines[0] == "sync plan: 27 to add, 2 to remove, 1 unchanged (dry run: nothing changed)"
+        assert lines[0] == (
+            "sync plan: 27 to add, 2 to remove, 1 unchanged (dry run: nothing changed)"
+        )
         added = [line.split()[-1] for line in lines if line.startswith("  + ")]
         assert added == desired[1:21]  # the first 20 ...
         assert "  … and 7 more (--json lists every id)" in lines  # ... and how many more
