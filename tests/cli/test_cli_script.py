@@ -210,7 +210,7 @@ async def test_exit_2_for_a_number_out_of_range(
     option: str, value: str, mb: MessageBirdFake, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = [*mb_args(mb, "members", "add"), "--group", "g", "--ids-file", "-"]
-    code, out, err = await run(capsys, *args, f"{option}={value}")
+    code, out, err = await run(capsys, *args, option, value)  # "-5" as its own argument too
     assert code == 2
     assert f"argument {option}: must be" in err
     assert out == ""
@@ -240,6 +240,12 @@ async def test_exit_2_for_an_ids_file_that_cannot_be_used(
     code, _, err = await run(capsys, *args, str(tmp_path / "empty.txt"))
     assert code == 2
     assert "holds no ids" in err
+    (tmp_path / "ids.txt").write_text("a\n")
+    nowhere = str(tmp_path / "missing" / "failed.txt")
+    code, _, err = await run(capsys, *args, str(tmp_path / "ids.txt"), "--failed-file", nowhere)
+    assert code == 2
+    assert "its folder does not exist" in err
+    assert mb.requests == []  # found out before the job ran
 
 
 async def test_exit_3_when_the_credentials_are_refused_for_every_id(

@@ -192,7 +192,7 @@ class CallObserver:
     def __enter__(self) -> CallObserver:
         if self._tracer is not None:
             self._call_span = start_span(
-                self._tracer, f"{self._provider} {self.method}", self._http_attributes()
+                self._tracer, f"{self._provider} {self.method}", self._http_attributes
             )
         return self
 
@@ -230,13 +230,17 @@ class CallObserver:
         return _Attempt(self)
 
     def attempt_started(self) -> None:
-        if self._tracer is None:
-            return
+        if self._tracer is not None:
+            self._attempt_span = start_span(
+                self._tracer, self.method, self._attempt_attributes, client=True
+            )
+
+    def _attempt_attributes(self) -> dict[str, Any]:
         attributes = self._http_attributes()
         attributes["contactgroups.attempt"] = self._attempt
         if self._resends:
             attributes["http.request.resend_count"] = self._resends
-        self._attempt_span = start_span(self._tracer, self.method, attributes, client=True)
+        return attributes
 
     def answered(self, response: Response) -> None:
         """The attempt got ``response`` (any status)."""

@@ -14,7 +14,7 @@ numbers redacted); no traceback, header or body is put in a span.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final
 
@@ -55,18 +55,25 @@ def tracer() -> Any:
 
 
 def start_span(
-    tracer: Any, name: str, attributes: Mapping[str, Any], *, client: bool = False
+    tracer: Any,
+    name: str,
+    attributes: Callable[[], Mapping[str, Any]],
+    *,
+    client: bool = False,
 ) -> Started:
-    """A span (INTERNAL, or CLIENT for one HTTP attempt) started and made current."""
+    """A span (INTERNAL, or CLIENT for one HTTP attempt) started and made current; its
+    ``attributes()`` are only worked out when it records (not under a no-op tracer)."""
     trace = sys.modules[_TRACE_MODULE]
     context = tracer.start_as_current_span(
         name,
         kind=trace.SpanKind.CLIENT if client else trace.SpanKind.INTERNAL,
-        attributes=attributes,
         record_exception=False,
         set_status_on_exception=False,
     )
-    return context, context.__enter__()
+    span = context.__enter__()
+    if span.is_recording():
+        span.set_attributes(attributes())
+    return context, span
 
 
 def error_type(error: BaseException) -> str:
@@ -115,7 +122,7 @@ class JobSpan:
         found = tracer()
         if found is not None:
             self._started = start_span(
-                found, f"contactgroups.multi {self._action}", self._attributes
+                found, f"contactgroups.multi {self._action}", lambda: self._attributes
             )
         return self
 

@@ -262,6 +262,11 @@ def _read_ids(path: str, stdin: TextIO) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
+def _check_writable(path: str) -> None:
+    if not Path(path).resolve().parent.is_dir():
+        raise UsageError(f"cannot write {path}: its folder does not exist")
+
+
 def _write_failed(reports: list[multi.Report], path: str) -> int:
     """Every id that did not land, one per line (a ``# add``/``# remove`` line before each
     action's ids when there are several), so the file can be fed back as ``--ids-file``."""
@@ -275,7 +280,10 @@ def _write_failed(reports: list[multi.Report], path: str) -> int:
             lines.extend(ids)
             total += len(ids)
     if total:
-        Path(path).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        try:
+            Path(path).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     return total
 
 
@@ -326,6 +334,7 @@ async def members(args: argparse.Namespace, console: SafeConsole) -> int:
     ids = _read_ids(args.ids_file, sys.stdin)
     if not ids and args.action != "sync":
         raise UsageError("the ids file holds no ids")
+    _check_writable(args.failed_file)  # found out before the job, not after it
     out = _progress_console(args, console)
     options: dict[str, Any] = {"deadline": args.deadline}
     if args.concurrency:
