@@ -7,14 +7,13 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from log_support import Records
 
-pytest.importorskip(
-    "opentelemetry.sdk", reason="the tracing tests need the test extra: pip install -e '.[test]'"
-)
-
-from otel_support import PROCESSOR, Records, Spans, install
+if TYPE_CHECKING:
+    from otel_support import Spans
 
 # the hostile vendor and the canary credentials of the secrets tests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hardening"))
@@ -22,6 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hardening"))
 
 @pytest.fixture
 def spans() -> Iterator[Spans]:
+    pytest.importorskip(
+        "opentelemetry.sdk", reason="the span tests need the test extra: pip install -e '.[test]'"
+    )
+    from otel_support import PROCESSOR, Spans, install
+
     install()
     PROCESSOR.exporter.clear()
     PROCESSOR.armed = True

@@ -1,16 +1,11 @@
-"""Shared by the observability tests: the spans the library made, read back from the
-OpenTelemetry SDK's in-memory exporter, and the log records it wrote."""
+"""Shared by the span tests: the spans the library made, read back from the OpenTelemetry SDK's
+in-memory exporter (needs the SDK, from the test extra)."""
 
 from __future__ import annotations
-
-import logging
-from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-from contactgroups._http import LOG_FIELDS
 
 
 class ArmedProcessor(SpanProcessor):
@@ -69,17 +64,3 @@ class Spans:
                 out.append(event.name)
                 out.extend(f"{k}={v!r}" for k, v in (event.attributes or {}).items())
         return out
-
-
-class Records(logging.Handler):
-    """Every record of the library's loggers (at DEBUG) while the test runs."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def fields(self, record: logging.LogRecord) -> dict[str, Any]:
-        return {name: getattr(record, name) for name in LOG_FIELDS}

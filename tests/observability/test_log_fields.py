@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import unquote, unquote_plus
 
 import pytest
-from otel_support import Records
+from log_support import Records
 from secrets_hostile import CLIENTS, PROVIDERS, SECRETS, EchoVendor
 
 from contactgroups import errors
@@ -164,3 +164,25 @@ async def test_nothing_is_built_at_a_level_not_logged(
             with pytest.raises(errors.ServerError):
                 await client.groups.get(group)
     assert records.records == []
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # a phone number as a path segment, percent-encoded or not, and as a query value
+        ("/groups/g1/contacts/%2B37251000007", "/groups/g1/contacts/…07"),
+        ("/groups/g1/contacts/+37251000007", "/groups/g1/contacts/…07"),
+        ("/contacts?phone=%2B37255512345&limit=10", "/contacts?phone=…45&limit=10"),
+        # ids that only start with digits, or are too long for a phone number, are kept
+        (
+            "/groups/12345684-803f-404a-a147-54d01ce08a76",
+            "/groups/12345684-803f-404a-a147-54d01ce08a76",
+        ),
+        ("/group/1234567890123456/contact", "/group/1234567890123456/contact"),
+        # a credential, also as yarl writes it in a query value ("/" kept, "+" and "=" encoded)
+        ("/lists?id=canary/MgSecret%2BL8k7%3D", "/lists?id=<redacted>"),
+        ("/lists/canary%2FMgSecret%2BL8k7%3D", "/lists/<redacted>"),
+    ],
+)
+def test_what_a_url_shows(url: str, shown: str) -> None:
+    assert observe.clean_url(url, ["canary/MgSecret+L8k7="]) == shown

@@ -10,6 +10,11 @@ from urllib.parse import unquote, unquote_plus
 
 import anyio
 import pytest
+
+pytest.importorskip(
+    "opentelemetry.sdk", reason="the span tests need the test extra: pip install -e '.[test]'"
+)
+
 from opentelemetry.trace import SpanKind, StatusCode
 from otel_support import Spans
 from secrets_hostile import (

@@ -21,6 +21,7 @@ and every message have credentials scrubbed and phone numbers redacted.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -64,16 +65,24 @@ def log_fields(
 
 
 def clean_url(url: str, secrets: Iterable[str]) -> str:
-    """``url`` (or a path) with credentials scrubbed and phone numbers redacted. A credential
-    encoded in a way ``scrub`` does not know (yarl leaves ``/`` as is in a query value, but not
-    ``+`` or ``=``) is found in the decoded URL, which is then shown decoded."""
+    """``url`` (or a path) with credentials scrubbed and each path segment or query value that
+    is a phone number redacted (``redact_phones``; an id that only starts with digits, such as a
+    UUID, is kept). A credential encoded in a way ``scrub`` does not know is found in the decoded
+    URL, which is then shown decoded."""
     secrets = [s for s in secrets if s]
     text = scrub(url, secrets)
     for decode in (unquote, unquote_plus):
         decoded = decode(text)
         if any(secret in decoded for secret in secrets):
             text = scrub(decoded, secrets)
-    return redact_phones(text)
+    parts = _URL_PARTS.split(text)
+    return "".join(redact_phones(p) if _PHONE.fullmatch(p) else p for p in parts)
+
+
+# a URL cut at the characters around a path segment or a query value (kept, as the split's groups)
+_URL_PARTS = re.compile(r"([/?&=#;])")
+# a whole segment that is a phone number: E.164-looking digits, with "+" or "%2B" or none
+_PHONE = re.compile(r"(?:\+|%2B)?\d{7,15}", re.IGNORECASE)
 
 
 class _DefaultFields(logging.Filter):
