@@ -98,7 +98,7 @@ async def test_an_error_answer_echoing_every_header_and_body(
     args = ["groups", "list", "--provider", provider, "--base-url", vendor.url]
     args += token_args(provider, vendor.origin, "/oauth/token")
     code, out, err = await run_cli(capsys, *args)
-    assert code == 1
+    assert code == 3  # credentials the vendor refused
     assert "error: " in err and "401" in err
     assert REDACTED in err  # the echo reached the output, scrubbed
     assert leaks([out, err]) == []
@@ -113,6 +113,6 @@ async def test_the_failing_token_request_of_a_create(
         capsys, "groups", "create", "--provider", "messengeo", "--base-url", vendor.url,
         "--token-url", vendor.origin + "/oauth/token", "--name", "G", "--json",
     )  # fmt: skip
-    assert code == 1
+    assert code == 3  # credentials the token endpoint refused
     assert "token endpoint: request refused" in err
     assert leaks([out, err]) == []

@@ -4,7 +4,8 @@ One concern per module: ``urls`` (base URL, path segments, query), ``body`` (req
 ``timeouts``, ``response`` (reading answers and error bodies), ``send`` (one attempt, aiohttp
 failures mapped), ``retry`` (policy and decision), ``transport`` (a call: attempts, auth refresh,
 long-running waits), ``client`` (the base client, its options and ``with_options``), ``pager``,
-``convert`` (cattrs), ``validate`` (client-side checks), ``redact``, ``stats``, ``seen``, and
+``convert`` (cattrs), ``validate`` (client-side checks), ``redact``, ``stats``, ``seen``,
+``observe`` (log fields, a call's spans), ``tracing`` (OpenTelemetry, never imported by us) and
 ``adapter`` (what every membership adapter shares).
 """
 
@@ -20,6 +21,7 @@ from .convert import (
     parse_datetime,
     to_camel,
 )
+from .observe import LOG_FIELDS, log_fields
 from .pager import Page, Pager
 from .redact import (
     REDACTED,
@@ -51,6 +53,7 @@ from .retry import (
 from .seen import GroupsSeen
 from .stats import CallStats, collect_stats, current_stats
 from .timeouts import DEFAULT_TIMEOUT, Timeout, TimeoutLike, as_timeout
+from .tracing import TRACER_NAME, JobSpan
 from .transport import NOT_GIVEN, USER_AGENT, NotGiven, Transport
 from .urls import Params, check_base_url, is_loopback, path_segment, query_pairs
 from .validate import (
@@ -66,11 +69,13 @@ from .validate import (
 __all__ = [
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
+    "LOG_FIELDS",
     "NOT_GIVEN",
     "NO_AUTH",
     "POLL_FLOOR",
     "REDACTED",
     "STRUCTURE_ERRORS",
+    "TRACER_NAME",
     "USER_AGENT",
     "WIRE",
     "AdapterLimits",
@@ -85,6 +90,7 @@ __all__ = [
     "ErrorParser",
     "GroupsSeen",
     "HeaderAuth",
+    "JobSpan",
     "MembershipBase",
     "MembershipOptions",
     "NotGiven",
@@ -109,6 +115,7 @@ __all__ = [
     "id_list",
     "is_loopback",
     "lenient_int",
+    "log_fields",
     "make_converter",
     "parse_date",
     "parse_datetime",

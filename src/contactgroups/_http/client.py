@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import types
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, Final, TypedDict, TypeVar
 
 import aiohttp
@@ -40,6 +41,9 @@ class ClientOptions(TypedDict, total=False):
         allow_insecure_http: allow plain ``http://`` to a host that is not loopback.
         max_response_bytes: the largest answer read, counted after decompression (default
             16 MiB); a larger one drops its connection and raises ``MalformedResponseError``.
+        trace_configs: ``aiohttp.TraceConfig`` request hooks for the session the client makes
+            (not with ``session=``: add them to your own session). Its hooks see each request as
+            sent, credentials included.
     """
 
     base_url: str
@@ -49,6 +53,7 @@ class ClientOptions(TypedDict, total=False):
     verify_ssl: bool
     allow_insecure_http: bool
     max_response_bytes: int
+    trace_configs: Sequence[aiohttp.TraceConfig]
 
 
 _OPTION_NAMES: Final = frozenset(ClientOptions.__annotations__)
@@ -72,6 +77,27 @@ class MembershipOptions(TypedDict, total=False):
 
 class CommonKeywords(ClientOptions, MembershipOptions, total=False):
     """The keywords every provider client takes besides its credentials and vendor extras."""
+
+
+def _trace_configs(value: object, *, borrowed: bool) -> tuple[aiohttp.TraceConfig, ...]:
+    """``trace_configs=`` checked: ``aiohttp.TraceConfig`` objects, for an own session only."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise InvalidRequestError(
+            f"trace_configs must be a list of aiohttp.TraceConfig, not {type(value).__name__}"
+        )
+    for item in value:
+        if not isinstance(item, aiohttp.TraceConfig):
+            raise InvalidRequestError(
+                f"trace_configs must hold aiohttp.TraceConfig objects, not {type(item).__name__}"
+            )
+    if value and borrowed:
+        raise InvalidRequestError(
+            "trace_configs= applies to the session the client makes; with session= add them to "
+            "that session (aiohttp.ClientSession(trace_configs=...)) instead"
+        )
+    return tuple(value)
 
 
 class BaseClient:
@@ -104,6 +130,7 @@ class BaseClient:
             raise InvalidRequestError(
                 f"session must be an aiohttp.ClientSession, not {type(session).__name__}"
             )
+        trace_configs = _trace_configs(options.get("trace_configs"), borrowed=session is not None)
         self._transport = Transport(
             provider=self.provider,
             base_url=options.get("base_url", self.default_base_url),
@@ -114,6 +141,7 @@ class BaseClient:
             request_id_header=request_id_header,
             verify_ssl=options.get("verify_ssl", True),
             allow_insecure_http=options.get("allow_insecure_http", False),
+            trace_configs=trace_configs,
             **{k: options[k] for k in _TRANSPORT_OPTIONS if k in options},  # type: ignore[arg-type]
         )
         self._bind(self._transport)

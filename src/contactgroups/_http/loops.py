@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 
 import aiohttp
 
@@ -60,11 +60,14 @@ def start_keeper(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
 
 
 def new_session(
-    *, limit: int, verify_ssl: bool
+    *, limit: int, verify_ssl: bool, trace_configs: Sequence[aiohttp.TraceConfig] = ()
 ) -> tuple[aiohttp.ClientSession, AsyncGenerator[None, None]]:
-    """A session with one pooled keep-alive connector, made in the running loop, and its keeper."""
+    """A session with one pooled keep-alive connector, made in the running loop, and its keeper
+    (``trace_configs``: the client's aiohttp request hooks)."""
     connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit, ssl=verify_ssl)
-    session = aiohttp.ClientSession(connector=connector, raise_for_status=False)
+    session = aiohttp.ClientSession(
+        connector=connector, raise_for_status=False, trace_configs=list(trace_configs) or None
+    )
     return session, start_keeper(session)
 
 

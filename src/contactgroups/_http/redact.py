@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 from urllib.parse import quote, quote_plus
 
+import yarl
+
 __all__ = [
     "REDACTED",
     "SENSITIVE_HEADERS",
@@ -63,13 +65,16 @@ _PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 def _echoes(secret: str) -> set[str]:
     """``secret`` and the forms an echo of it takes: JSON-escaped (also with ``\\/``, as PHP
-    writes it), percent-encoded in either case (a form body or query echoed), HTML-escaped (an
-    error page), and a base64 value without its ``=`` padding."""
+    writes it), percent-encoded in either case (a form body, a path or a query echoed, also as
+    yarl writes a query value), HTML-escaped (an error page), and a base64 value without its
+    ``=`` padding."""
     forms = {secret}
     for ascii_only in (True, False):
         escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
         forms.update((escaped, escaped.replace("/", "\\/")))
-    for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
+    # as yarl writes a query value (a URL echoed): "/" and ":" kept, "+" and "=" encoded
+    in_query = yarl.URL.build(query={"q": secret}).raw_query_string[2:]
+    for encoded in (quote(secret, safe=""), quote_plus(secret, safe=""), in_query):
         forms.update((encoded, _PERCENT.sub(lambda m: m.group(0).lower(), encoded)))
     forms.update((html.escape(secret, quote=True), html.escape(secret, quote=False)))
     unpadded = secret.rstrip("=")

@@ -4,14 +4,14 @@ It owns or borrows the ``aiohttp.ClientSession``, adds auth and the standard hea
 one call: attempts (``send.send_once``), the retry decision (``retry.retry_delay``), a refresh of
 credentials after a 401, waiting out a long-running ``202``, and the vendor's error answers turned
 into ``contactgroups.errors``. A call's time budget (``Timeout.call``) covers all of it, and no
-wait is started that would end past that budget or the caller's own deadline. It logs with
-credentials and phone numbers redacted. Providers only describe their endpoints.
+wait is started that would end past that budget or the caller's own deadline. It logs, and
+traces when the application uses OpenTelemetry, through ``observe`` (credentials and phone numbers
+redacted). Providers only describe their endpoints.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -31,7 +31,8 @@ from ..errors import (
 from .auth import Auth
 from .body import encode_body
 from .loops import borrowed_session_error, foreign_loop_error, new_session, running_loop
-from .redact import RedactedHeaders, SealedBody, Secrets, redact_phones, scrub
+from .observe import CallObserver, provider_logger
+from .redact import RedactedHeaders, SealedBody, Secrets, scrub
 from .response import ErrorCheck, ErrorInfo, ErrorParser, Response, api_error, default_error_parser
 from .retry import DEFAULT_RETRY, RetryPolicy, long_running_wait, parse_retry_after, retry_delay
 from .send import DEFAULT_MAX_RESPONSE_BYTES, check_max_response_bytes, send_once
@@ -81,6 +82,7 @@ class Transport:
         allow_insecure_http: bool = False,
         connection_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self.provider = provider
         self.base_url = check_base_url(
@@ -94,11 +96,12 @@ class Transport:
         self.retry = retry
         self.max_response_bytes = check_max_response_bytes(max_response_bytes)
         self.verify_ssl = verify_ssl
-        self.log = logging.getLogger(f"contactgroups.{provider}")
+        self.log = provider_logger(provider)  # every record carries observe.LOG_FIELDS
         self._parse_error = parse_error
         self._is_error = is_error
         self._request_id_header = request_id_header
         self._connection_limit = connection_limit
+        self._trace_configs = tuple(trace_configs)  # for the session made here (none borrowed)
         self._session = session
         self._owns_session = session is None
         # the loop the session belongs to: where it was created (owned) or first used (borrowed)
@@ -163,7 +166,9 @@ class Transport:
         if session is None or (self._owns_session and session.closed):
             # first use, or the pool was closed with its event loop: a new one in this loop
             session, self._keeper = new_session(
-                limit=self._connection_limit, verify_ssl=self.verify_ssl
+                limit=self._connection_limit,
+                verify_ssl=self.verify_ssl,
+                trace_configs=self._trace_configs,
             )
             self._session, self._loop = session, loop
             return session
@@ -220,9 +225,6 @@ class Transport:
             return own if isinstance(own, Secrets) else Secrets(own)
         return Secrets((*own, *self._scrub_beside.secrets()))
 
-    def _safe_url(self, url: yarl.URL) -> str:
-        return redact_phones(scrub(str(url), self.secrets()))
-
     # -- requests --------------------------------------------------------------------------------
 
     async def request(
@@ -256,6 +258,18 @@ class Transport:
         # locals shows what it carries (an OAuth token request's client secret)
         json_body = form = content = None
         call_timeout = self.timeout if timeout is None else as_timeout(timeout, self.timeout)
+        with CallObserver(self.log, self.provider, method, url, self.secrets) as observer:
+            return await self._call(observer, body, headers, call_timeout, idempotent, long_running)
+
+    async def _call(
+        self,
+        observer: CallObserver,
+        body: SealedBody | None,
+        headers: dict[str, str],
+        call_timeout: Timeout,
+        idempotent: bool,
+        long_running: bool,
+    ) -> Response:
         budget = CallBudget(call_timeout.call)
         attempt = 0
         refreshed = False
@@ -283,8 +297,8 @@ class Transport:
             sent_at = time.monotonic()
             try:
                 response = await self._send(
-                    method,
-                    url,
+                    observer,
+                    attempt,
                     body,
                     headers,
                     auth_headers,
@@ -312,12 +326,12 @@ class Transport:
                 if long_running and response.status == 202:
                     # accepted and still running: each poll is a new request with the policy's
                     # attempts of its own, bounded by the call's budget and the vendor's Expires
-                    await self._wait_long_running(response, budget, answer_time, method, url)
+                    await self._wait_long_running(response, budget, answer_time, observer)
                     attempt = 0
                     continue
                 if not self._failed(response):
                     return response
-                error = self._error(response, parse_retry_after(response.headers))
+                error = self._error(response, parse_retry_after(response.headers), observer)
             error.maybe_landed = maybe_landed = maybe_landed or error.maybe_landed
             delay = retry_delay(
                 self.retry, error, attempt=attempt, idempotent=idempotent, rng=self._rng
@@ -327,16 +341,9 @@ class Transport:
             blocker = budget.blocks(delay + answer_time)
             if blocker is not None:
                 # the last definite error, as it is (a 429 keeps its retry_after)
-                self.log.info(
-                    "not retrying %s %s after %s: waiting %.2fs would overrun %s",
-                    method,
-                    self._safe_url(url),
-                    error,
-                    delay,
-                    blocker,
-                )
+                observer.giving_up(error, delay, blocker)
                 raise error
-            await self._pause(delay, method, url, str(error))
+            await self._pause(delay, observer, error)
 
     def _failed(self, response: Response) -> bool:
         if response.status >= 400 or response.status < 200:
@@ -345,11 +352,11 @@ class Transport:
             return True  # redirects are not followed: a vendor API never needs one
         return self._is_error is not None and self._is_error(response)
 
-    async def _pause(self, delay: float, method: str, url: yarl.URL, why: str) -> None:
+    async def _pause(self, delay: float, observer: CallObserver, error: ContactGroupsError) -> None:
         stats = current_stats()
         if stats is not None:
             stats.retries += 1
-        self.log.info("retrying %s %s in %.2fs after %s", method, self._safe_url(url), delay, why)
+        observer.retrying(delay, error)
         await asyncio.sleep(delay)
 
     async def _wait_long_running(
@@ -357,8 +364,7 @@ class Transport:
         response: Response,
         budget: CallBudget,
         answer_time: float,
-        method: str,
-        url: yarl.URL,
+        observer: CallObserver,
     ) -> None:
         delay = long_running_wait(
             self.retry,
@@ -366,10 +372,12 @@ class Transport:
             blocks=lambda wait: budget.blocks(wait + answer_time),
             provider=self.provider,
         )
-        self.log.debug("%s %s: 202, asking again in %.2fs", method, self._safe_url(url), delay)
+        observer.polling(delay)
         await asyncio.sleep(delay)
 
-    def _error(self, response: Response, retry_after: float | None) -> APIError:
+    def _error(
+        self, response: Response, retry_after: float | None, observer: CallObserver
+    ) -> APIError:
         """The ladder's error for a vendor's error answer, with the client's credentials scrubbed
         from every field (message, code, errors, request id, body): a vendor that echoes what
         it received gets none of it into an error, its ``str``/``repr`` or a log line."""
@@ -379,55 +387,44 @@ class Transport:
             if not isinstance(info, ErrorInfo) or not isinstance(info.message, str):
                 raise TypeError(f"the parser gave {type(info).__name__}, not an ErrorInfo")
         except Exception as exc:  # a parser's bug must not hide the vendor's answer
-            self.log.debug(
-                "%s error parser failed (%s); using the default one",
-                self.provider,
-                scrub(f"{type(exc).__name__}: {exc}", secrets),
-            )
+            observer.parser_failed(exc, response.status)
             info = default_error_parser(response)
         return api_error(response, info, secrets, provider=self.provider, retry_after=retry_after)
 
     async def _send(
         self,
-        method: str,
-        url: yarl.URL,
+        observer: CallObserver,
+        attempt: int,
         body: SealedBody | None,
         extra_headers: dict[str, str],
         auth_headers: Mapping[str, str],
         limits: Timeout,
     ) -> Response:
+        """One attempt, in its own span (when tracing); a failure is logged on its way out."""
         stats = current_stats()
         if stats is not None:
             stats.requests += 1
-        started = time.monotonic()
-        try:
-            response = await send_once(
-                self.session,
-                method,
-                url,
-                body=body,
-                headers=RedactedHeaders({**self._base_headers, **extra_headers, **auth_headers}),
-                timeout=limits,
-                verify_ssl=self.verify_ssl,
-                provider=self.provider,
-                request_id_header=self._request_id_header,
-                secrets=self.secrets(),
-                max_bytes=self.max_response_bytes,
-            )
-        except (TransportError, MalformedResponseError) as exc:
-            self.log.debug("%s %s failed: %s", method, self._safe_url(url), exc)
-            raise
-        except RuntimeError as exc:
-            unusable = self.unusable_session(exc) if type(exc) is RuntimeError else None
-            if unusable is None:
-                raise
-            raise unusable from None
-        if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug(
-                "%s %s -> %s in %.1f ms",
-                method,
-                self._safe_url(url),
-                response.status,
-                (time.monotonic() - started) * 1000,
-            )
+        with observer.attempt(attempt):
+            try:
+                response = await send_once(
+                    self.session,
+                    observer.method,
+                    observer.url,
+                    body=body,
+                    headers=RedactedHeaders(
+                        {**self._base_headers, **extra_headers, **auth_headers}
+                    ),
+                    timeout=limits,
+                    verify_ssl=self.verify_ssl,
+                    provider=self.provider,
+                    request_id_header=self._request_id_header,
+                    secrets=self.secrets(),
+                    max_bytes=self.max_response_bytes,
+                )
+            except RuntimeError as exc:
+                unusable = self.unusable_session(exc) if type(exc) is RuntimeError else None
+                if unusable is None:
+                    raise
+                raise unusable from None
+            observer.answered(response)
         return response

@@ -7,8 +7,12 @@
   a real vendor; failed ids go to a file so the job can be re-run on just those.
 
 Credentials come from environment variables and are never printed. ``--base-url`` points any
-command at another server (a fake, a proxy). Exit codes: 0 all good, 1 some ids failed or the
-vendor refused, 2 bad usage or missing credentials.
+command at another server (a fake, a proxy). ``--json`` prints JSON for scripts, errors included
+(``{"error": {"type", "message", "status", "provider", "exit_code"}}``). Vendor text is printed
+literally: markup escaped, control characters removed.
+
+Exit codes: 0 done; 1 some ids did not land; 2 usage (or a request the vendor refused as given);
+3 credentials or configuration; 4 a vendor or the network unavailable; 130 interrupted.
 """
 
 from __future__ import annotations

@@ -3,13 +3,18 @@
 Text is scrubbed before rich lays it out (a credential wrapped across two lines would slip past
 a check on the written lines), and every write is scrubbed once more on its way out. What a
 vendor sent (names, ids, error messages) goes through ``vendor_text`` before it is embedded in
-markup, so a hostile answer can neither leak a credential nor break the markup.
+markup, so a hostile answer can neither leak a credential, break the markup nor reach the
+terminal as a control sequence: it is printed literally (``[red]VIP[/red]`` as those 16
+characters, ``:smile:`` as 7), with control characters (an ANSI escape's ESC, C1 controls,
+bidirectional overrides) removed and line breaks and tabs shown as spaces. ``print_data`` writes
+JSON as it is (no rich layout), every character outside ASCII escaped.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
@@ -20,7 +25,19 @@ from rich.markup import escape
 from .._http import BasicAuth, Secrets, scrub, scrub_value
 from ..providers import MESSENTE, PROVIDERS
 
-__all__ = ["SafeConsole", "env_secrets"]
+__all__ = ["SafeConsole", "env_secrets", "literal"]
+
+# C0 controls and DEL, C1 controls, and the invisible marks that reorder or hide text
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_BREAKS = re.compile("[\t\n\r]+")
+
+
+def literal(text: str) -> str:
+    """``text`` safe to show on a terminal: control characters removed, line breaks and tabs as
+    one space (a vendor's text cannot forge a line or move the cursor)."""
+    return _CONTROLS.sub("", _BREAKS.sub(" ", text))
 
 
 def env_secrets(environ: Mapping[str, str] | None = None) -> Secrets:
@@ -64,6 +81,7 @@ class SafeConsole(Console):
     ) -> None:
         self.secrets = Secrets(secrets)
         stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
+        options.setdefault("emoji", False)  # ":smile:" in a group name stays as it is
         super().__init__(file=_ScrubbedFile(stream, self.secrets), stderr=stderr, **options)  # type: ignore[arg-type]
 
     def clean(self, text: str) -> str:
@@ -71,13 +89,16 @@ class SafeConsole(Console):
         return scrub(text, self.secrets)
 
     def vendor_text(self, value: object) -> str:
-        """A value from a vendor's answer (or an error built from one), ready to embed in
-        markup: credentials scrubbed, markup escaped."""
-        return escape(self.clean(str(value)))
+        """A value from a vendor's answer (or an error built from one), or from a file, ready to
+        embed in markup: credentials scrubbed, control characters removed, markup escaped."""
+        return escape(literal(self.clean(str(value))))
 
     def print(self, *objects: Any, **options: Any) -> None:
         super().print(*(self.clean(o) if isinstance(o, str) else o for o in objects), **options)
 
     def print_data(self, data: Any) -> None:
-        """``data`` as JSON, credentials scrubbed from every key and value first."""
-        self.print_json(json.dumps(scrub_value(data, self.secrets)))
+        """``data`` as JSON on its own lines, credentials scrubbed from every key and value first;
+        every character outside ASCII escaped, so no control character reaches the terminal."""
+        text = json.dumps(scrub_value(data, self.secrets), indent=2, ensure_ascii=True)
+        self.file.write(text + "\n")
+        self.file.flush()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import anyio
 import attrs
 
-from .._http import collect_stats
+from .._http import JobSpan, collect_stats
 from ..errors import (
     APIError,
     ContactGroupsError,
@@ -143,20 +143,31 @@ class BulkJob:
         deadline = self.options.deadline
         started = time.monotonic()
         self._ends = None if deadline is None else started + deadline
-        try:
-            with anyio.move_on_after(math.inf if deadline is None else deadline) as scope:
-                async with anyio.create_task_group() as group:
-                    for indices in self._by_client():
-                        group.start_soon(self._run_client, indices)
-            self.report.deadline_passed = scope.cancelled_caught
-        except BaseException:
-            self.report.cancelled = True
-            raise
-        finally:
-            self._settle_in_flight()
-            self.report.elapsed = time.monotonic() - started
-            self.report.summarise()
-        return self.report
+        report = self.report
+        # one span for the job (where the application traces), the calls' spans inside it
+        with JobSpan(self.action, list(report.providers), report.total) as span:
+            try:
+                with anyio.move_on_after(math.inf if deadline is None else deadline) as scope:
+                    async with anyio.create_task_group() as group:
+                        for indices in self._by_client():
+                            group.start_soon(self._run_client, indices)
+                report.deadline_passed = scope.cancelled_caught
+            except BaseException:
+                report.cancelled = True
+                raise
+            finally:
+                self._settle_in_flight()
+                report.elapsed = time.monotonic() - started
+                report.summarise()
+                counts = report.counts()
+                kinds = (self._done, Outcome.ALREADY, Outcome.FAILED, Outcome.NOT_ATTEMPTED)
+                span.finish(
+                    {kind.value: counts[kind] for kind in kinds},
+                    ok=report.ok,
+                    deadline_passed=report.deadline_passed,
+                    cancelled=report.cancelled,
+                )
+        return report
 
     def _by_client(self) -> list[list[int]]:
         """Target indices grouped by membership adapter: each client (vendor account) gets its
