@@ -1,0 +1,58 @@
+"""The membership adapters' own guards and options, which ``multi`` never exercises (it always
+sends chunks within the limits it reads from the adapter): found by mutation testing."""
+
+from __future__ import annotations
+
+import pytest
+
+from contactgroups import errors
+from contactgroups.messagebird import MessageBirdMembership
+from contactgroups.testing.messagebird import MessageBirdFake
+from contactgroups.testing.messente import MessenteFake
+
+
+async def test_messagebird_refuses_more_ids_than_its_configured_chunk_before_sending() -> None:
+    async with MessageBirdFake() as fake, fake.client(max_add_per_call=40) as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(41)
+        with pytest.raises(errors.InvalidRequestError) as info:
+            await client.membership.add(group, ids)
+        assert info.value.provider == "messagebird"
+        with pytest.raises(errors.InvalidRequestError) as info:
+            await client.membership.remove(group, ids[:2])  # one id per remove
+        assert info.value.provider == "messagebird"
+        assert fake.requests == []
+
+
+async def test_messagebird_membership_options_reach_the_adapter() -> None:
+    async with MessageBirdFake() as fake, fake.client(membership_concurrency=3) as client:
+        assert client.membership.default_concurrency == 3
+        group = fake.seed_group("g")
+        adapter = MessageBirdMembership(client.groups, members_page_size=7)
+        assert [m async for m in adapter.members(group)] == []
+        (read,) = fake.requests_to("GET", "/groups")
+        assert "limit=7" in read.query
+        with pytest.raises(errors.InvalidRequestError, match="members_page_size") as info:
+            MessageBirdMembership(client.groups, members_page_size=0)
+        assert info.value.provider == "messagebird"
+
+
+async def test_messente_takes_one_phone_per_call_and_says_so() -> None:
+    async with MessenteFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        with pytest.raises(errors.InvalidRequestError, match="not a single string") as info:
+            await client.membership.add(group, "+37251000000")  # type: ignore[arg-type]
+        assert info.value.provider == "messente"
+        with pytest.raises(
+            errors.InvalidRequestError, match="2 phone numbers given; Messente takes exactly 1"
+        ) as info:
+            await client.membership.add(group, ["+37251000000", "+37251000001"])
+        assert info.value.provider == "messente"
+
+
+async def test_messente_creates_a_missing_contact_by_default() -> None:
+    async with MessenteFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        result = await client.membership.add(group, ["+37255512345"])  # not in the phonebook
+        assert result.done == ("+37255512345",)
+        assert fake.member_ids(group) == {"+37255512345"}
