@@ -317,3 +317,63 @@ def test_a_bad_pager_setting_is_named_with_its_provider(
     with pytest.raises(errors.InvalidRequestError, match=named) as info:
         Pager(listing.fetch, provider="vendorx", **options)
     assert info.value.provider == "vendorx"
+
+
+# -- what one call counts as an attempt ---------------------------------------------------------
+
+
+class RefreshingAuth(HeaderAuth):
+    """Credentials that can be renewed (as an OAuth token can): each refresh succeeds."""
+
+    def __init__(self) -> None:
+        super().__init__({"Authorization": "Bearer t"}, secrets=("t",))
+        self.refreshes = 0
+
+    async def refresh(self) -> bool:
+        self.refreshes += 1
+        return True
+
+
+FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.002)
+
+
+async def test_the_repeat_after_a_refreshed_401_is_not_an_attempt(answers: Answers) -> None:
+    answers.script = [(401, {})]
+    answers.status = 503
+    auth = RefreshingAuth()
+    transport = Transport(provider="p", base_url=answers.url, auth=auth, retry=FAST)
+    error = await fail(transport)
+    assert isinstance(error, errors.ServerError)
+    assert auth.refreshes == 1
+    assert len(answers.requests) == 1 + 3  # the 401, then the policy's three attempts
+
+
+async def test_each_poll_of_a_long_running_call_has_the_policys_attempts(answers: Answers) -> None:
+    answers.script = [(202, {"Retry-After": "0"})]
+    answers.status = 503
+    transport = Transport(provider="p", base_url=answers.url, auth=AUTH, retry=FAST)
+    try:
+        with pytest.raises(errors.ServerError):
+            await transport.request("POST", ("import",), idempotent=True, long_running=True)
+    finally:
+        await transport.aclose()
+    assert len(answers.requests) == 1 + 3  # the 202, then three attempts at the next poll
+
+
+@pytest.mark.parametrize("compress", [False, True])
+async def test_a_body_is_gzipped_only_when_asked(answers: Answers, compress: bool) -> None:
+    transport = Transport(provider="p", base_url=answers.url, auth=AUTH, retry=None)
+    try:
+        kwargs = {"compress": True} if compress else {}
+        await transport.request("POST", ("g",), json_body={"a": 1}, idempotent=False, **kwargs)
+    finally:
+        await transport.aclose()
+    (request,) = answers.requests
+    assert request.headers.get("Content-Encoding") == ("gzip" if compress else None)
+
+
+def test_a_bad_path_segment_names_the_provider() -> None:
+    transport = Transport(provider="p", base_url="https://api.example.com", auth=AUTH)
+    with pytest.raises(errors.InvalidRequestError) as info:
+        transport.url("groups", "..")
+    assert info.value.provider == "p"
