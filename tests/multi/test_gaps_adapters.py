@@ -3,11 +3,15 @@ sends chunks within the limits it reads from the adapter): found by mutation tes
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from aiohttp import web
 
 from contactgroups import errors
 from contactgroups.messagebird import MessageBirdMembership
 from contactgroups.testing.messagebird import MessageBirdFake
+from contactgroups.testing.messageflow import MessageFlowFake
 from contactgroups.testing.messente import MessenteFake
 
 
@@ -56,3 +60,54 @@ async def test_messente_creates_a_missing_contact_by_default() -> None:
         result = await client.membership.add(group, ["+37255512345"])  # not in the phonebook
         assert result.done == ("+37255512345",)
         assert fake.member_ids(group) == {"+37255512345"}
+
+
+def answers_207(body: dict[str, Any]) -> Any:
+    """A middleware: every membership POST is answered with this 207, nothing applied."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method == "POST" and request.path.endswith("/contact"):
+            return web.json_response(body, status=207)
+        return await handler(request)
+
+    return middleware
+
+
+async def test_messageflow_reports_a_207_error_naming_no_id_as_an_unknown_outcome() -> None:
+    unnamed = {
+        "title": "Validation error",
+        "message": "Something went wrong",
+        "code": "E-9-001",
+        "meta": {"parameter": "other", "value": "x", "source": "/data/0"},
+    }
+    named = {"title": "Invalid id", "message": "no such contact", "code": "E-3-004"}
+    named["meta"] = {"parameter": "id", "value": "06"}  # the vendor echoes the id as it likes
+    body = {"data": [], "errors": [unnamed, named], "meta": {"uniqId": "req-207"}}
+    fake = MessageFlowFake()
+    fake.app.middlewares.append(answers_207(body))
+    async with fake, fake.client() as client:
+        result = await client.membership.add(fake.seed_group("g"), ["5", "6"])
+    assert result.done == ()
+    unknown = result.failed["5"]
+    assert isinstance(unknown, errors.OutcomeUnknownError)
+    assert unknown.maybe_landed is True
+    assert unknown.status == 207
+    assert unknown.provider == "messageflow"
+    assert unknown.code == "E-9-001"
+    assert unknown.request_id == "req-207"
+    assert "(Something went wrong)" in str(unknown)
+    assert unknown.errors == (
+        {
+            "parameter": "other",
+            "value": "x",
+            "source": "/data/0",
+            "title": "Validation error",
+            "message": "Something went wrong",
+            "code": "E-9-001",
+        },
+    )
+    refused = result.failed["6"]  # named by its id ("06" is 6): refused, not unknown
+    assert isinstance(refused, errors.ValidationError)
+    assert not isinstance(refused, errors.OutcomeUnknownError)
+    assert refused.code == "E-3-004"
