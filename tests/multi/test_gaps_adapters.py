@@ -12,6 +12,7 @@ from contactgroups import errors
 from contactgroups.messagebird import MessageBirdMembership
 from contactgroups.testing.messagebird import MessageBirdFake
 from contactgroups.testing.messageflow import MessageFlowFake
+from contactgroups.testing.messengeo import MessengeoFake
 from contactgroups.testing.messente import MessenteFake
 
 
@@ -111,3 +112,18 @@ async def test_messageflow_reports_a_207_error_naming_no_id_as_an_unknown_outcom
     assert isinstance(refused, errors.ValidationError)
     assert not isinstance(refused, errors.OutcomeUnknownError)
     assert refused.code == "E-3-004"
+
+
+async def test_messengeo_says_which_ids_a_list_did_not_take_and_which_do_not_exist() -> None:
+    async with MessengeoFake() as fake, fake.client() as client:
+        real = fake.seed_contacts(2)
+        result = await client.membership.add("999999", [*real, "424242"])  # no such list
+    assert result.done == ()
+    missing = result.failed["424242"]
+    assert isinstance(missing, errors.NotFoundError)
+    assert (missing.status, missing.provider) == (404, "messengeo")
+    assert str(missing).endswith("contact 424242 does not exist")
+    refused = result.failed[real[0]]
+    assert isinstance(refused, errors.ValidationError)
+    assert (refused.status, refused.provider) == (200, "messengeo")
+    assert f"list 999999 did not take contact {real[0]}" in str(refused)
