@@ -28,6 +28,8 @@ class Adapter:
         self.members_of: dict[str, set[str]] = {}
         self.reads: list[str] = []
         self.fail_with: errors.ContactGroupsError | None = None
+        self.fail_in: set[str] | None = None  # groups whose calls fail (None: every group)
+        self.unreadable: set[str] = set()  # groups whose read-back fails
         self.leave_out: set[str] = set()
         self.in_call = 0
         self.most_in_call = 0
@@ -38,7 +40,7 @@ class Adapter:
         try:
             members = self.members_of.setdefault(group_id, set())
             (members.update if add else members.difference_update)(ids)
-            if self.fail_with is not None:
+            if self.fail_with is not None and (self.fail_in is None or group_id in self.fail_in):
                 raise self.fail_with
             return BatchResult(done=tuple(i for i in ids if i not in self.leave_out))
         finally:
@@ -52,6 +54,8 @@ class Adapter:
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         self.reads.append(group_id)
+        if group_id in self.unreadable:
+            raise errors.ServerError("cannot list", status=503, provider=self.provider)
         for member in sorted(self.members_of.get(group_id, ())):
             yield member
 
@@ -114,16 +118,24 @@ async def test_a_read_back_covers_every_target_after_one_with_nothing_unsure() -
 
 async def test_a_read_back_goes_on_past_a_target_of_the_same_client_with_nothing_unsure() -> None:
     adapter = Adapter("alpha")
-    adapter.leave_out = {"1"}  # "did not report": failed, but not "may have landed"
-    job = multi.BulkJob("add", [Target(Client(adapter), "g1", ["1"])], rounds=1)
-    await job.run()
-    assert adapter.reads == []  # nothing unsure: nothing read
-    same = Client(adapter)
-    adapter.leave_out = set()
-    adapter.fail_with = errors.ServerError("lost", status=503, provider="alpha")
-    first, second = Target(same, "g1", ["x"]), Target(same, "g2", ["y"])
-    report = await multi.add([first, second], rounds=1)
+    adapter.fail_with = errors.ServerError(
+        "lost", status=503, provider="alpha"
+    )  # applied, then 503
+    adapter.fail_in = {"g2"}
+    client = Client(adapter)
+    report = await multi.add([Target(client, "g1", ["x"]), Target(client, "g2", ["y"])], rounds=1)
     assert report.counts() == {Outcome.ADDED: 2}
+    assert adapter.reads == ["g2"]  # g1 had nothing unsure: not read
+
+
+async def test_a_read_back_goes_on_past_a_group_it_cannot_read() -> None:
+    adapter = Adapter("alpha")
+    adapter.fail_with = errors.ServerError("lost", status=503, provider="alpha")
+    adapter.unreadable = {"g1"}
+    client = Client(adapter)
+    report = await multi.add([Target(client, "g1", ["x"]), Target(client, "g2", ["y"])], rounds=1)
+    assert report.outcome(0, "x") is Outcome.FAILED  # its read failed: still failed, not guessed
+    assert report.outcome(1, "y") is Outcome.ADDED
     assert adapter.reads == ["g1", "g2"]
 
 
