@@ -118,9 +118,8 @@ async def test_a_read_back_covers_every_target_after_one_with_nothing_unsure() -
 
 async def test_a_read_back_goes_on_past_a_target_of_the_same_client_with_nothing_unsure() -> None:
     adapter = Adapter("alpha")
-    adapter.fail_with = errors.ServerError(
-        "lost", status=503, provider="alpha"
-    )  # applied, then 503
+    # applied, then 503
+    adapter.fail_with = errors.ServerError("lost", status=503, provider="alpha")
     adapter.fail_in = {"g2"}
     client = Client(adapter)
     report = await multi.add([Target(client, "g1", ["x"]), Target(client, "g2", ["y"])], rounds=1)
