@@ -314,7 +314,8 @@ def test_a_bad_pager_setting_is_named_with_its_provider(
     options: dict[str, Any], named: str
 ) -> None:
     listing = Listing(per_page=1, pages=1)
-    with pytest.raises(errors.InvalidRequestError, match=named) as info:
+    # the setting's name exactly (not inside another word)
+    with pytest.raises(errors.InvalidRequestError, match=rf"(?<!\w){named}(?!\w)") as info:
         Pager(listing.fetch, provider="vendorx", **options)
     assert info.value.provider == "vendorx"
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from contactgroups import errors
 from contactgroups.messagebird import MessageBirdMembership
+from contactgroups.messente import MessenteMembership
 from contactgroups.testing.messagebird import MessageBirdFake
 from contactgroups.testing.messageflow import MessageFlowFake
 from contactgroups.testing.messengeo import MessengeoFake
@@ -127,3 +128,22 @@ async def test_messengeo_says_which_ids_a_list_did_not_take_and_which_do_not_exi
     assert isinstance(refused, errors.ValidationError)
     assert (refused.status, refused.provider) == (200, "messengeo")
     assert f"list 999999 did not take contact {real[0]}" in str(refused)
+
+
+async def test_messente_adapter_creates_missing_contacts_unless_told_not_to() -> None:
+    async with MessenteFake() as fake, fake.client() as client:
+        assert MessenteMembership(client.groups, client.contacts).create_missing_contacts is True
+        told = MessenteMembership(client.groups, client.contacts, create_missing_contacts=False)
+        assert told.create_missing_contacts is False
+
+
+async def test_messengeo_refuses_more_ids_than_its_chunk_naming_itself() -> None:
+    async with (
+        MessengeoFake() as fake,
+        fake.client(max_add_per_call=2, max_remove_per_call=2) as client,
+    ):
+        for call in (client.membership.add, client.membership.remove):
+            with pytest.raises(errors.InvalidRequestError, match="3 ids given") as info:
+                await call("1", ["1", "2", "3"])
+            assert info.value.provider == "messengeo"
+        assert fake.requests == []
