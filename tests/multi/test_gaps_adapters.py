@@ -147,3 +147,22 @@ async def test_messengeo_refuses_more_ids_than_its_chunk_naming_itself() -> None
                 await call("1", ["1", "2", "3"])
             assert info.value.provider == "messengeo"
         assert fake.requests == []
+
+
+async def test_messageflow_names_its_limit_per_verb_and_a_bad_contact_id() -> None:
+    async with (
+        MessageFlowFake() as fake,
+        fake.client(max_add_per_call=2, max_remove_per_call=2) as client,
+    ):
+        group = fake.seed_group("g")
+        for verb, call in (("add", client.membership.add), ("remove", client.membership.remove)):
+            with pytest.raises(errors.InvalidRequestError) as info:
+                await call(group, ["1", "2", "3"])
+            assert str(info.value).endswith(
+                f"3 ids given; this adapter sends at most 2 per {verb} call"
+            )
+            assert info.value.provider == "messageflow"
+        result = await client.membership.add(group, ["-5"])
+        bad = result.failed["-5"]
+        assert isinstance(bad, errors.InvalidRequestError)
+        assert str(bad).startswith("contact id must be digits")
