@@ -214,11 +214,10 @@ async def test_a_202_whose_expires_comes_before_the_next_poll_ends_the_call(
 
 async def test_a_202_whose_next_poll_is_past_the_budget_ends_the_call(answers: Answers) -> None:
     answers.status, answers.headers = 202, {"Retry-After": "5"}
-    transport = Transport(
-        provider="p", base_url=answers.url, auth=AUTH, timeout=Timeout(call=2.0, total=2.0, connect=1.0)
-    )
+    limits = Timeout(call=2.0, total=2.0, connect=1.0)
+    transport = Transport(provider="p", base_url=answers.url, auth=AUTH, timeout=limits)
     try:
-        with pytest.raises(errors.TimeoutError, match="within the call.s 2s budget") as info:
+        with pytest.raises(errors.TimeoutError, match=r"within the call's 2s budget") as info:
             await transport.request("POST", ("import",), idempotent=True, long_running=True)
     finally:
         await transport.aclose()
