@@ -8,7 +8,7 @@ constant: one page is held at a time.
 Every listing ends. A vendor is untrusted input, so while walking the pager checks each page
 (``ListingGuard``) and stops with ``MalformedResponseError`` (naming the page's request id) when:
 
-- a page repeats one of the recent pages (same items, in any order: a cheap fingerprint of the
+- a page repeats one of the recent pages (same items, in any order: a cheap signature of the
   items' ids is compared, never the items themselves);
 - the vendor answers a page at another offset than asked, or its next offset does not move on;
 - the total goes backwards (items were deleted while the listing was read, so offset paging may
@@ -42,7 +42,7 @@ __all__ = [
     "ListingGuard",
     "Page",
     "Pager",
-    "page_fingerprint",
+    "page_signature",
     "total_margin",
 ]
 
@@ -77,8 +77,8 @@ def _key(item: object) -> object:
         return repr(item)
 
 
-def page_fingerprint(items: Sequence[object]) -> int:
-    """A cheap fingerprint of a page: the hash of the set of its items' ids (an item without an
+def page_signature(items: Sequence[object]) -> int:
+    """A cheap signature of a page: the hash of the set of its items' ids (an item without an
     ``id`` counts by its hash, or its repr), so the same items in another order match."""
     return hash(frozenset(_key(item) for item in items))
 
@@ -154,7 +154,7 @@ class ListingGuard:
                 page, f"gave next offset {page.next_offset}, which does not move past {asked}"
             )
         self._check_total(page)
-        fingerprint = page_fingerprint(page.items)
+        fingerprint = page_signature(page.items)
         seen_at = self._recent.get(fingerprint)
         if seen_at is not None:
             raise self._error(page, f"repeated the page at offset {seen_at} (at offset {asked})")
