@@ -10,9 +10,12 @@ adapter at once (unless the job's ``concurrency=`` says otherwise). A client (on
 is scheduled on its own, known by its adapter: ``client.membership`` returns the same object every
 time. The report sums per ``provider``.
 
-**Ids.** Ids are strings, compared exactly: ``multi`` de-duplicates a target's ids and passes
-each once, and an adapter reports every id in the exact string it was given. ``members()`` yields
-ids in the same form ``add`` takes, so a read-back can find them.
+**Ids.** Ids are strings, compared exactly after canonicalisation. ``multi`` refuses (``failed``
+with ``InvalidRequestError``, never sent) an id that is not a string or an integer, or is empty;
+it then asks the adapter's ``canonical_id`` (optional: ``CanonicalIds``) for the form the vendor
+stores and lists (MessageFlow ``"007"`` is ``"7"``), de-duplicates on that form and passes each
+canonical id once. An adapter reports every id in the exact string it was given, and
+``members()`` yields ids in canonical form, so a read-back can find them.
 
 **One answer per id.** ``add``/``remove`` return a ``BatchResult`` in which every id passed in
 appears in exactly one of:
@@ -39,8 +42,11 @@ failed for a reason worth repeating (429, 5xx, transport, unknown outcome) in a 
 after the longest ``retry_after`` their errors carry; an id whose vendor asked to wait longer than
 ``multi.ROUND_WAIT_MAX`` is not repeated (its error keeps ``retry_after`` for the caller).
 
-**Reading back.** ``members()`` raises a ``ContactGroupsError`` when it cannot read the group;
-``multi`` then leaves the unsettled ids failed with their original errors.
+**Reading back.** ``multi`` settles unclear ids with ``check_members`` where the adapter has it
+(optional: ``ChecksMembers``; per-id look-ups or the group read at the vendor's largest page,
+whichever costs fewer requests), else by reading ``members()``. Either raises a
+``ContactGroupsError`` when it cannot prove its answer complete (a listing that ended early
+proves nothing); ``multi`` then leaves those ids failed with ``OutcomeUnknownError``.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ import attrs
 
 from .errors import ContactGroupsError
 
-__all__ = ["BatchResult", "HasMembership", "MembershipAdapter"]
+__all__ = ["BatchResult", "CanonicalIds", "ChecksMembers", "HasMembership", "MembershipAdapter"]
 
 
 @attrs.frozen
@@ -106,6 +112,27 @@ class MembershipAdapter(Protocol):
 
     def members(self, group_id: str) -> AsyncIterator[str]:
         """Every id in the group, in the form ``add`` takes."""
+        ...
+
+
+@runtime_checkable
+class CanonicalIds(Protocol):
+    """Optional for an adapter: the vendor's own form of an id."""
+
+    def canonical_id(self, value: str) -> str:
+        """``value`` (a non-empty string) as the vendor stores and lists it; raises
+        ``InvalidRequestError`` for an id the vendor can never take (it is then never sent)."""
+        ...
+
+
+@runtime_checkable
+class ChecksMembers(Protocol):
+    """Optional for an adapter: a cheap answer to "are these ids members now?"."""
+
+    async def check_members(self, group_id: str, ids: Sequence[str]) -> Mapping[str, bool]:
+        """For every one of ``ids`` (canonical, distinct), whether it is a member of the group
+        now. Costs at most ``len(ids) + 2`` requests, or the group read at the vendor's largest
+        page size if that is fewer. Raises ``ContactGroupsError`` unless sure of every id."""
         ...
 
 
