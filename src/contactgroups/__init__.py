@@ -14,6 +14,7 @@ from .errors import (
     ConnectTimeoutError,
     ContactGroupsError,
     InvalidRequestError,
+    JournalError,
     MalformedResponseError,
     NotFoundError,
     OutcomeUnknownError,
@@ -22,6 +23,7 @@ from .errors import (
     ServerError,
     TimeoutError,
     TransportError,
+    UnexpectedError,
     ValidationError,
 )
 
@@ -32,6 +34,7 @@ __all__ = [
     "ConnectTimeoutError",
     "ContactGroupsError",
     "InvalidRequestError",
+    "JournalError",
     "MalformedResponseError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -42,6 +45,7 @@ __all__ = [
     "Timeout",
     "TimeoutError",
     "TransportError",
+    "UnexpectedError",
     "ValidationError",
     "__version__",
 ]

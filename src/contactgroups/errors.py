@@ -12,11 +12,13 @@ ContactGroupsError
 │   ├── ServerError            5xx
 │   ├── MalformedResponseError a 2xx/4xx/5xx answer whose body is not what the vendor documents
 │   └── OutcomeUnknownError    the vendor answered, but not whether this item landed
-└── TransportError             no usable answer: connection refused/reset, DNS, TLS
-    ├── TimeoutError           (also a builtins.TimeoutError)
-    │   ├── ConnectTimeoutError
-    │   └── ReadTimeoutError
-    └── InterruptedCallError   a bulk job stopped while the call was in flight
+├── TransportError             no usable answer: connection refused/reset, DNS, TLS
+│   ├── TimeoutError           (also a builtins.TimeoutError)
+│   │   ├── ConnectTimeoutError
+│   │   └── ReadTimeoutError
+│   └── InterruptedCallError   a bulk job stopped while the call was in flight
+├── UnexpectedError            a call raised something outside this ladder (a bug): kept, not spread
+└── JournalError               a bulk job's journal cannot be used (another job's, unreadable, full)
 ```
 
 ``maybe_landed`` is decided once, by the layer that saw the call end (the transport for HTTP
@@ -43,6 +45,7 @@ __all__ = [
     "ContactGroupsError",
     "InterruptedCallError",
     "InvalidRequestError",
+    "JournalError",
     "MalformedResponseError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -51,6 +54,7 @@ __all__ = [
     "ServerError",
     "TimeoutError",
     "TransportError",
+    "UnexpectedError",
     "ValidationError",
     "error_class_for_status",
 ]
@@ -204,6 +208,26 @@ class ReadTimeoutError(TimeoutError):
 class InterruptedCallError(TransportError):
     """A bulk job was cancelled or ran out of time while this call was in flight: it may have
     landed (``maybe_landed`` is True), so ``multi`` reads it back before calling it failed."""
+
+
+class UnexpectedError(ContactGroupsError):
+    """A membership call raised an exception outside this ladder (a bug here or in an adapter, or
+    an answer nobody foresaw). ``multi`` keeps it on the ids of that call, logs it as a bug, and
+    goes on with every other call; ``exception`` is the original. The call may have been sent, so
+    ``maybe_landed`` is True and the ids are read back."""
+
+    maybe_landed = True
+
+    def __init__(self, exception: BaseException, *, provider: str | None = None) -> None:
+        super().__init__(f"unexpected {type(exception).__name__}: {exception}"[:1000])
+        self.exception = exception
+        self.provider = provider
+
+
+class JournalError(ContactGroupsError):
+    """A bulk job's journal cannot be used: it belongs to another job, it is not a journal of
+    this SDK (or of a newer version), or writing to it failed (a full disk). Nothing is mixed:
+    the job stops rather than run without its record."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

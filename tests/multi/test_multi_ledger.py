@@ -158,12 +158,19 @@ async def test_retry_failed_sends_only_what_did_not_land() -> None:
     adapter = client.membership = RefusesOnce("p")
     report = await multi.add([Target(client, "g", ["1", "2", "3"])])
     assert report.failed_ids() == [("p", "g", "2"), ("p", "g", "3")]
+    # a validation error will recur: not repeated unless asked
+    nothing = await multi.retry_failed(report, rounds=1)
+    assert adapter.sent == [["1", "2", "3"]]
+    assert nothing.total == 0
     seen: list[multi.Progress] = []
-    again = await multi.retry_failed(report, rounds=1, on_progress=seen.append)
+    again = await multi.retry_failed(
+        report, rounds=1, on_progress=seen.append, include_permanent=True
+    )
     assert adapter.sent == [["1", "2", "3"], ["2", "3"]]
     assert again.ok
     assert again.total == 2
     assert seen[-1].done == seen[-1].total == 2
+    assert seen[-1].final
 
 
 async def test_no_round_pause_starts_that_would_end_past_the_deadline() -> None:

@@ -11,22 +11,30 @@ adapter says how many ids one call takes and how many calls may run at once. ``a
 - check, by reading the group once, every id whose call ended without a clear answer (a timeout
   or a lost connection may have landed), so the report never calls a landed id failed;
 - return a ``Report`` with exactly one outcome per requested id — also when the deadline passes,
-  a provider is down, or the job is cancelled (then ``BulkJob.report`` holds it).
+  a provider is down or buggy, or the job is cancelled (then ``BulkJob.report`` holds it);
+- with ``journal="job.db"``, keep the job and every id's outcome in SQLite as it goes: the same
+  job run again on the same file resumes where a killed one stopped, and the per-id record lives
+  on disk (ten million ids in bounded memory; pass them as an iterator to stream them).
 
-Modules, each importing only those before it: ``targets`` (``Target``), ``report`` (``Outcome``,
-the per-id ``Ledger``, ``Report``), ``options`` (``JobOptions``), ``verify`` (the read-back),
-``job`` (``BulkJob``: rounds, chunks, concurrency, rate, deadline), ``syncing`` (``sync``).
+Modules, each importing only those before it: ``targets`` (``Target``, canonical ids),
+``retrying`` (what is worth repeating), ``ledger`` (``Outcome``, the per-id ``Ledger``),
+``saved`` (errors as plain data), ``journal`` (the SQLite record), ``report`` (``Report``),
+``options`` (``JobOptions``), ``verify`` (the read-back), ``job`` (``BulkJob``: rounds, chunks,
+concurrency, rate, deadline, fault isolation), ``syncing`` (``sync``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..errors import InterruptedCallError
-from ..membership import BatchResult, HasMembership, MembershipAdapter
+from ..errors import InterruptedCallError, JournalError, UnexpectedError
+from ..membership import BatchResult, CanonicalIds, ChecksMembers, HasMembership, MembershipAdapter
 from .job import ROUND_WAIT_MAX, BulkJob
+from .journal import JournalPath
+from .ledger import LedgerBase
 from .options import (
     DEFAULT_ROUNDS,
+    VERIFY_GRACE,
     JobKeywords,
     JobOptions,
     PerProvider,
@@ -34,20 +42,27 @@ from .options import (
     ProgressCallback,
 )
 from .report import Action, Ledger, Outcome, Progress, ProviderSummary, Report
+from .saved import SavedTarget
 from .syncing import SyncPlan, SyncResult, sync
 from .targets import Target
 
 __all__ = [
     "DEFAULT_ROUNDS",
     "ROUND_WAIT_MAX",
+    "VERIFY_GRACE",
     "Action",
     "BatchResult",
     "BulkJob",
+    "CanonicalIds",
+    "ChecksMembers",
     "HasMembership",
     "InterruptedCallError",
     "JobKeywords",
     "JobOptions",
+    "JournalError",
+    "JournalPath",
     "Ledger",
+    "LedgerBase",
     "MembershipAdapter",
     "Outcome",
     "PerProvider",
@@ -56,9 +71,11 @@ __all__ = [
     "ProgressCallback",
     "ProviderSummary",
     "Report",
+    "SavedTarget",
     "SyncPlan",
     "SyncResult",
     "Target",
+    "UnexpectedError",
     "add",
     "remove",
     "retry_failed",
@@ -75,6 +92,8 @@ async def add(
     rounds: int = DEFAULT_ROUNDS,
     verify: bool = True,
     on_progress: ProgressCallback | None = None,
+    journal: JournalPath | None = None,
+    verify_grace: float = VERIFY_GRACE,
 ) -> Report:
     """Add every target's ids to its group, all providers at once.
 
@@ -82,7 +101,9 @@ async def add(
     each adapter's ``default_concurrency``. ``rate``: call starts per second per provider.
     ``deadline``: seconds for the whole job; what is not sent by then is ``NOT_ATTEMPTED``.
     ``rounds``: passes over ids that failed for a retryable reason. ``verify``: read the group to
-    settle ids whose call ended without a clear answer.
+    settle ids whose call ended without a clear answer (``verify_grace``: seconds it may still
+    take after the deadline). ``journal``: a SQLite file recording the job; the same job run
+    again on it resumes (another job's journal is refused with ``JournalError``).
     """
     options = JobOptions(
         concurrency=concurrency,
@@ -91,6 +112,8 @@ async def add(
         rounds=rounds,
         verify=verify,
         on_progress=on_progress,
+        journal=journal,
+        verify_grace=verify_grace,
     )
     return await BulkJob("add", targets, options).run()
 
@@ -104,6 +127,8 @@ async def remove(
     rounds: int = DEFAULT_ROUNDS,
     verify: bool = True,
     on_progress: ProgressCallback | None = None,
+    journal: JournalPath | None = None,
+    verify_grace: float = VERIFY_GRACE,
 ) -> Report:
     """Remove every target's ids from its group, all providers at once (see ``add``)."""
     options = JobOptions(
@@ -113,6 +138,8 @@ async def remove(
         rounds=rounds,
         verify=verify,
         on_progress=on_progress,
+        journal=journal,
+        verify_grace=verify_grace,
     )
     return await BulkJob("remove", targets, options).run()
 
@@ -120,15 +147,20 @@ async def remove(
 async def retry_failed(
     report: Report,
     *,
+    include_permanent: bool = False,
     concurrency: PerProvider = None,
     rate: PerProviderRate = None,
     deadline: float | None = None,
     rounds: int = DEFAULT_ROUNDS,
     verify: bool = True,
     on_progress: ProgressCallback | None = None,
+    journal: JournalPath | None = None,
+    verify_grace: float = VERIFY_GRACE,
 ) -> Report:
-    """Run the same action again on just the ids that failed or were not attempted (keywords as
-    for ``add``)."""
+    """Run the same action again on the ids that can still succeed: not attempted, or failed for
+    a reason that may pass (429, 5xx, transport, unknown outcome). ``include_permanent`` adds
+    those the vendor refused (never ids this SDK refused before sending: they cannot be sent).
+    Other keywords as for ``add``."""
     options = JobOptions(
         concurrency=concurrency,
         rate=rate,
@@ -136,5 +168,8 @@ async def retry_failed(
         rounds=rounds,
         verify=verify,
         on_progress=on_progress,
+        journal=journal,
+        verify_grace=verify_grace,
     )
-    return await BulkJob(report.action, report.failed_targets(), options).run()
+    targets = report.failed_targets(include_permanent=include_permanent)
+    return await BulkJob(report.action, targets, options).run()

@@ -1,11 +1,18 @@
-"""``BulkJob``: scheduling one bulk add or remove over every target, and recording each call."""
+"""``BulkJob``: scheduling one bulk add or remove over every target, and recording each call.
+
+What one vendor's calls do stays with that vendor: whatever a call raises becomes the failure of
+that call's ids (an exception outside ``contactgroups.errors`` is logged as a bug and kept as an
+``UnexpectedError``), so one vendor's trouble never cancels another's work. The job itself raises
+only for bad arguments, before it starts, for a journal it cannot use, and for cancellation.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -13,20 +20,19 @@ import attrs
 
 from .._http import JobSpan, collect_stats
 from ..errors import (
-    APIError,
     ContactGroupsError,
     InterruptedCallError,
     InvalidRequestError,
-    OutcomeUnknownError,
-    RateLimitError,
-    ServerError,
-    TransportError,
+    UnexpectedError,
 )
 from ..membership import BatchResult
+from .journal import Journal, JournalLedger
+from .ledger import LedgerBase, Outcome, Progress
 from .options import JobOptions, PerProvider, PerProviderRate, ProgressCallback
-from .report import Action, Outcome, Report, done_outcome
+from .report import Action, Report, done_outcome
+from .retrying import ROUND_WAIT_MAX, worth_another_round
 from .targets import Target
-from .verify import read_back
+from .verify import verify
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -35,19 +41,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ROUND_WAIT_MAX", "BulkJob", "worth_another_round"]
 
-#: A later round waits out a vendor's ``Retry-After`` up to this; ids asked to wait longer stay
-#: failed (with ``retry_after`` on their error) for the caller to schedule.
-ROUND_WAIT_MAX = 60.0
+logger = logging.getLogger("contactgroups.multi")
 
-#: Ids of one target to send, by the target's index in the ledger.
-Work = list[tuple[int, list[str]]]
-
-
-def worth_another_round(error: ContactGroupsError) -> bool:
-    """A failure a later round may turn into success (429, 5xx, transport, unknown outcome)."""
-    if isinstance(error, APIError) and (error.retry_after or 0.0) > ROUND_WAIT_MAX:
-        return False
-    return isinstance(error, (RateLimitError, ServerError, TransportError, OutcomeUnknownError))
+#: (target index, ids) of one call.
+Chunk = tuple[int, Sequence[str]]
 
 
 class _RateLimiter:
@@ -73,7 +70,7 @@ class BulkJob:
     were in flight ``FAILED`` with ``InterruptedCallError``) and the cancellation propagates.
 
     Options come as a ``JobOptions``, as keywords (the ones ``multi.add`` takes), or both (the
-    keywords override).
+    keywords override). With ``journal=`` the report lives in that file (see ``journal``).
     """
 
     def __init__(
@@ -81,8 +78,14 @@ class BulkJob:
         action: Action,
         targets: Iterable[Target],
         options: JobOptions | None = None,
+        *,
+        journal_part: str = "job",
+        replace_journal: bool = False,
         **keywords: Unpack[JobKeywords],
     ) -> None:
+        """``journal_part``/``replace_journal``: where in the journal this job is kept, and
+        whether it replaces what that part held (a sync keeps its adds and removes apart and
+        plans them again on every run)."""
         if action not in ("add", "remove"):
             raise InvalidRequestError(f"action must be 'add' or 'remove', not {action!r}")
         self.action: Action = action
@@ -91,12 +94,20 @@ class BulkJob:
         for target in self.targets:
             if not isinstance(target, Target):
                 raise InvalidRequestError(f"expected a multi.Target, got {type(target).__name__}")
-        self.report = Report.start(action, self.targets)
-        self.ledger = self.report.ledger
-        self._ends: float | None = None  # when the deadline passes (monotonic), once running
+        # without a journal the report exists from the start; with one, once the journal is open
+        self.report = (
+            Report.start(action, []) if self.options.journal else Report.start(action, self.targets)
+        )
         self._done = done_outcome(action)
-        # calls under way, by id() of their chunk: (target index, chunk)
-        self._in_flight: dict[int, tuple[int, Sequence[str]]] = {}
+        self._ends: float | None = None  # when the deadline passes (monotonic), once running
+        self._in_flight: dict[int, Chunk] = {}  # calls under way, by id() of their ids
+        self._shown: dict[str, Progress] = {}  # the last progress shown, per provider
+        self._part = journal_part
+        self._replace = replace_journal
+
+    @property
+    def ledger(self) -> LedgerBase:
+        return self.report.ledger
 
     # -- deprecated: the options used to be attributes of the job -------------------------------
 
@@ -140,25 +151,51 @@ class BulkJob:
     # -- running ---------------------------------------------------------------------------------
 
     async def run(self) -> Report:
+        journal = None
+        if self.options.journal is not None:
+            journal = await Journal.open(self.options.journal)
+            try:
+                ledger: LedgerBase = await JournalLedger.attach(
+                    journal, self.action, self.targets, part=self._part, replace=self._replace
+                )
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await journal.close()
+                raise
+            self.report = Report.of(self.action, ledger)
+        try:
+            return await self._run()
+        finally:
+            if journal is not None:
+                with anyio.CancelScope(shield=True):
+                    await journal.close()
+
+    async def _run(self) -> Report:
         deadline = self.options.deadline
         started = time.monotonic()
         self._ends = None if deadline is None else started + deadline
         report = self.report
-        # one span for the job (where the application traces), the calls' spans inside it
+        clients = self._by_client()
         with JobSpan(self.action, list(report.providers), report.total) as span:
             try:
-                with anyio.move_on_after(math.inf if deadline is None else deadline) as scope:
+                if getattr(self.ledger, "resumed", False) and self.options.verify:
+                    await self._verify(clients, self._ends)  # what was in flight at the stop
+                with anyio.move_on_after(self._left()) as scope:
                     async with anyio.create_task_group() as group:
-                        for indices in self._by_client():
+                        for indices in clients:
                             group.start_soon(self._run_client, indices)
                 report.deadline_passed = scope.cancelled_caught
+                self._settle_in_flight()
+                if self.options.verify and report.deadline_passed:
+                    # ids whose calls the deadline interrupted: a short, bounded grace to read back
+                    await self._verify(clients, time.monotonic() + self.options.verify_grace)
             except BaseException:
                 report.cancelled = True
+                self._settle_in_flight()
                 raise
             finally:
-                self._settle_in_flight()
-                report.elapsed = time.monotonic() - started
-                report.summarise()
+                with anyio.CancelScope(shield=True):
+                    await self._finish(started)
                 counts = report.counts()
                 kinds = (self._done, Outcome.ALREADY, Outcome.FAILED, Outcome.NOT_ATTEMPTED)
                 span.finish(
@@ -169,91 +206,113 @@ class BulkJob:
                 )
         return report
 
+    async def _finish(self, started: float) -> None:
+        report = self.report
+        report.elapsed = time.monotonic() - started
+        await self.ledger.flush()
+        if isinstance(self.ledger, JournalLedger):
+            ended = {
+                "elapsed": report.elapsed,
+                "deadline_passed": report.deadline_passed,
+                "cancelled": report.cancelled,
+            }
+            part = self.ledger.part
+            await self.ledger.journal.run(lambda db: Journal.put_meta(db, f"ended:{part}", ended))
+        report.summarise()
+        for provider in report.providers:
+            self._progress(provider, final=True)
+
+    def _left(self, ends: float | None = None) -> float:
+        ends = self._ends if ends is None else ends
+        return math.inf if ends is None else max(0.0, ends - time.monotonic())
+
     def _by_client(self) -> list[list[int]]:
         """Target indices grouped by membership adapter: each client (vendor account) gets its
         own concurrency and rate; the report still sums them per provider."""
         grouped: dict[int, list[int]] = {}
-        for index, target in enumerate(self.ledger.targets):
+        for index, target in enumerate(self.targets):
             grouped.setdefault(id(target.adapter), []).append(index)
         return list(grouped.values())
 
+    async def _verify(self, clients: list[list[int]], ends: float | None) -> None:
+        """Read back every unclear id, each client at once, until ``ends``."""
+        with anyio.move_on_after(self._left(ends)):
+            async with anyio.create_task_group() as group:
+                for indices in clients:
+                    group.start_soon(self._verify_client, indices)
+
+    async def _verify_client(self, indices: list[int]) -> None:
+        for index in indices:
+            await verify(self.ledger, index, self.action)
+        self._progress(self.targets[indices[0]].provider)
+
     async def _run_client(self, indices: list[int]) -> None:
-        provider = self.ledger.targets[indices[0]].provider
+        provider = self.targets[indices[0]].provider
         summary = self.report.providers[provider]
         started = time.monotonic()
         try:
             with collect_stats(summary.stats):
                 for round_number in range(self.options.rounds):
-                    work = [(i, self._pending_ids(i, first=round_number == 0)) for i in indices]
-                    work = [(i, ids) for i, ids in work if ids]
-                    if not work:
-                        break
                     if round_number:
-                        pause = self._round_pause(work)
+                        if not self.ledger.counts(provider)[Outcome.FAILED]:
+                            break
+                        pause = max([await self.ledger.longest_wait(i) for i in indices])
                         if self._ends is not None and time.monotonic() + pause >= self._ends:
                             break  # the ids stay failed with their errors (and retry_after)
                         await anyio.sleep(pause)
-                    await self._run_round(provider, work)
+                    await self._run_round(provider, indices, first=round_number == 0)
                 if self.options.verify:
-                    await read_back(self.ledger, indices, self.action)
-                self._progress(provider)  # the read-back may have settled some ids
+                    for index in indices:
+                        await verify(self.ledger, index, self.action)
+                    self._progress(provider)
         finally:
             summary.seconds = max(summary.seconds, time.monotonic() - started)
 
-    def _round_pause(self, work: Work) -> float:
-        """The longest ``Retry-After`` a vendor asked for among the ids about to be repeated."""
-        waits = [
-            error.retry_after
-            for index, ids in work
-            for error in map(self.ledger.errors_of(index).__getitem__, ids)
-            if isinstance(error, APIError) and error.retry_after
-        ]
-        return max(waits, default=0.0)
-
-    def _pending_ids(self, index: int, *, first: bool) -> list[str]:
-        outcomes = self.ledger.outcomes_of(index)
-        if first:
-            return [i for i, o in outcomes.items() if o is Outcome.NOT_ATTEMPTED]
-        errors = self.ledger.errors_of(index)
-        return [
-            i for i, o in outcomes.items() if o is Outcome.FAILED and worth_another_round(errors[i])
-        ]
-
-    async def _run_round(self, provider: str, work: Work) -> None:
-        adapter = self.ledger.targets[work[0][0]].adapter
+    async def _run_round(self, provider: str, indices: list[int], *, first: bool) -> None:
+        adapter = self.targets[indices[0]].adapter
         limit = self.options.concurrency_for(provider, adapter.default_concurrency)
         rate = self.options.rate_for(provider)
         limiter = _RateLimiter(rate) if rate else None
-        chunks = self._chunks(work)
+        chunks = self._chunks(indices, first=first)
+        taking = anyio.Lock()  # an async generator serves one caller at a time
 
         async def worker() -> None:
-            for index, chunk in chunks:  # one shared iterator: each chunk goes to one worker
-                await self._call(provider, index, chunk, limiter)
+            while True:
+                async with taking:
+                    chunk = await anext(chunks, None)
+                if chunk is None:
+                    return
+                await self._call(provider, chunk[0], chunk[1], limiter)
 
         async with anyio.create_task_group() as group:
             for _ in range(limit):
                 group.start_soon(worker)
 
-    def _chunks(self, work: Work) -> Iterator[tuple[int, Sequence[str]]]:
-        for index, ids in work:
-            adapter = self.ledger.targets[index].adapter
+    async def _chunks(self, indices: list[int], *, first: bool) -> AsyncIterator[Chunk]:
+        for index in indices:
+            adapter = self.targets[index].adapter
             size = adapter.max_add_per_call if self.action == "add" else adapter.max_remove_per_call
-            for start in range(0, len(ids), size):
-                yield index, ids[start : start + size]
+            async for ids in self.ledger.pending(index, first=first):
+                for start in range(0, len(ids), size):
+                    yield index, ids[start : start + size]
 
     async def _call(
         self, provider: str, index: int, chunk: Sequence[str], limiter: _RateLimiter | None
     ) -> None:
-        target = self.ledger.targets[index]
+        target = self.targets[index]
         adapter = target.adapter
         if limiter is not None:
             await limiter.wait()
         key = id(chunk)
         self._in_flight[key] = (index, chunk)
+        self.ledger.sending(index, chunk)
+        await self.ledger.flush()
         self.report.providers[provider].calls += 1
         try:
             call = adapter.add if self.action == "add" else adapter.remove
             result = await call(target.group_id, chunk)
+            if not isinstance(result, BatchResult):
+                raise TypeError(f"the adapter returned {type(result).__name__}, not a BatchResult")
         except ContactGroupsError as error:
             del self._in_flight[key]
             if isinstance(error, InvalidRequestError) and len(chunk) > 1:
@@ -266,9 +325,24 @@ class BulkJob:
             # their locals hold, such as a parsed answer) that raised it
             error.__traceback__ = None
             self.ledger.set(index, chunk, Outcome.FAILED, error)
+        except Exception as exception:  # a bug, here or in the adapter: this call's ids only
+            del self._in_flight[key]
+            logger.error(
+                "bug: a %s %s call raised %s; its %d ids are failed, the job goes on",
+                provider,
+                self.action,
+                type(exception).__name__,
+                len(chunk),
+                exc_info=exception,
+            )
+            exception.__traceback__ = None
+            self.ledger.set(
+                index, chunk, Outcome.FAILED, UnexpectedError(exception, provider=provider)
+            )
         else:
             del self._in_flight[key]
             self._record(provider, index, chunk, result)
+        await self.ledger.flush()
         self._progress(provider)
 
     def _record(self, provider: str, index: int, chunk: Sequence[str], result: BatchResult) -> None:
@@ -283,22 +357,32 @@ class BulkJob:
         by_error: dict[ContactGroupsError, list[str]] = {}  # one ledger write per distinct error
         for contact_id in chunk:
             if contact_id in unsettled:
-                error = result.failed.get(contact_id) or ContactGroupsError(
-                    f"{provider} did not report on this id"
-                )
+                error = result.failed.get(contact_id)
+                if not isinstance(error, ContactGroupsError):
+                    error = ContactGroupsError(f"{provider} did not report on this id")
                 by_error.setdefault(error, []).append(contact_id)
         for error, failed in by_error.items():
             self.ledger.set(index, failed, Outcome.FAILED, error)
 
-    def _progress(self, provider: str) -> None:
-        if self.options.on_progress is not None:
-            self.options.on_progress(self.ledger.progress(provider))
+    def _progress(self, provider: str, *, final: bool = False) -> None:
+        """``on_progress`` when the provider's counts changed, and once more, final, at the end."""
+        callback = self.options.on_progress
+        if callback is None:
+            return
+        progress = self.ledger.progress(provider, final=final)
+        if self._shown.get(provider) == progress:
+            return
+        self._shown[provider] = progress
+        try:
+            callback(progress)
+        except Exception as exception:  # the caller's bug must not stop the job
+            logger.error("on_progress raised; the job goes on", exc_info=exception)
 
     def _settle_in_flight(self) -> None:
         for index, chunk in self._in_flight.values():
             error = InterruptedCallError(
                 "the call was in flight when the job stopped; it may have landed",
-                provider=self.ledger.targets[index].provider,
+                provider=self.targets[index].provider,
             )
             self.ledger.set(index, chunk, Outcome.FAILED, error)
         self._in_flight.clear()

@@ -8,10 +8,12 @@ from typing import TypedDict
 import attrs
 
 from ..errors import InvalidRequestError
-from .report import Progress
+from .journal import JournalPath
+from .ledger import Progress
 
 __all__ = [
     "DEFAULT_ROUNDS",
+    "VERIFY_GRACE",
     "JobKeywords",
     "JobOptions",
     "PerProvider",
@@ -27,10 +29,18 @@ PerProviderRate = Mapping[str, float] | float | None
 #: worth repeating.
 DEFAULT_ROUNDS = 2
 
+#: Seconds the read-back of interrupted calls may still take once the deadline has passed.
+VERIFY_GRACE = 10.0
+
 
 def _positive_seconds(_: object, __: attrs.Attribute[float | None], value: float | None) -> None:
     if value is not None and value <= 0:
         raise InvalidRequestError("deadline must be a positive number of seconds")
+
+
+def _not_negative(_: object, __: attrs.Attribute[float], value: float) -> None:
+    if not value >= 0:
+        raise InvalidRequestError("verify_grace must be zero or a positive number of seconds")
 
 
 def _at_least_one(_: object, __: attrs.Attribute[int], value: int) -> None:
@@ -54,7 +64,10 @@ class JobOptions:
     each adapter's ``default_concurrency``. ``rate``: call starts per second per provider.
     ``deadline``: seconds for the whole job. ``rounds``: passes over ids that failed for a
     retryable reason. ``verify``: read the group to settle ids whose call ended without a clear
-    answer. ``on_progress``: called with a ``Progress`` after every call.
+    answer. ``on_progress``: called with a ``Progress`` whenever a provider's counts change, and
+    once more (``final=True``) when its part ends. ``journal``: a SQLite file that records the
+    job and every id's outcome; running the same job on it again resumes it. ``verify_grace``:
+    seconds the read-back of interrupted calls may take after the deadline.
     """
 
     concurrency: PerProvider = None
@@ -63,6 +76,8 @@ class JobOptions:
     rounds: int = attrs.field(default=DEFAULT_ROUNDS, validator=_at_least_one)
     verify: bool = True
     on_progress: ProgressCallback | None = None
+    journal: JournalPath | None = None
+    verify_grace: float = attrs.field(default=VERIFY_GRACE, validator=_not_negative)
 
     def concurrency_for(self, provider: str, default: int) -> int:
         """Calls at once for one client of ``provider`` (at least one)."""
@@ -82,3 +97,5 @@ class JobKeywords(TypedDict, total=False):
     rounds: int
     verify: bool
     on_progress: ProgressCallback | None
+    journal: JournalPath | None
+    verify_grace: float

@@ -1,19 +1,22 @@
-"""What a bulk job did: one outcome per id (``Ledger``), per-provider summaries, ``Report``."""
+"""What a bulk job did: ``Report`` (one outcome per id, kept by a ledger, and per-provider
+summaries); it can be saved as plain data and loaded again, or read from a job's journal."""
 
 from __future__ import annotations
 
-import enum
-import sys
+import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from types import MappingProxyType
-from typing import Literal
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import attrs
 
 from .._http import CallStats
-from ..errors import ContactGroupsError
-from .targets import Target
+from ..errors import ContactGroupsError, InvalidRequestError, JournalError
+from .journal import Journal, JournalLedger, JournalPath
+from .ledger import Action, Ledger, LedgerBase, Outcome, Progress, TargetInfo, done_outcome
+from .retrying import can_succeed_later
+from .saved import SavedTarget, error_from_dict, error_to_dict
+from .targets import IdEntry, Target
 
 __all__ = [
     "Action",
@@ -25,145 +28,8 @@ __all__ = [
     "done_outcome",
 ]
 
-Action = Literal["add", "remove"]
-
-
-class Outcome(str, enum.Enum):
-    """What happened to one id."""
-
-    ADDED = "added"
-    REMOVED = "removed"
-    ALREADY = "already"  # already a member (add) / not a member (remove)
-    FAILED = "failed"
-    NOT_ATTEMPTED = "not_attempted"  # never sent: deadline or cancellation came first
-
-    @property
-    def ok(self) -> bool:
-        return self in (Outcome.ADDED, Outcome.REMOVED, Outcome.ALREADY)
-
-
-def done_outcome(action: Action) -> Outcome:
-    """The outcome of an id the vendor changed: ``ADDED`` for an add, ``REMOVED`` for a remove."""
-    return Outcome.ADDED if action == "add" else Outcome.REMOVED
-
-
-@attrs.frozen
-class Progress:
-    """Passed to ``on_progress`` after every call: ids finished so far for one provider."""
-
-    provider: str
-    done: int
-    total: int
-    failed: int
-
-
-class Ledger:
-    """The outcome (and, for a failed id, the error) of every id of every target.
-
-    Invariant, for every provider ``p`` and outcome ``o``: ``counts(p)[o]`` equals the number of
-    ids of ``p``'s targets whose outcome is ``o`` (so the counts sum to ``requested(p)``), and an
-    id has an error exactly when its outcome is ``FAILED``. Every id starts ``NOT_ATTEMPTED``;
-    ``set`` is the only writer and keeps both true after any sequence of calls, including one that
-    stops at an id the target does not hold. The counts are kept per provider as ids move, so
-    reading progress and counts costs nothing per id.
-    """
-
-    def __init__(self, targets: Iterable[Target]) -> None:
-        self.targets: tuple[Target, ...] = tuple(targets)
-        self.providers: tuple[str, ...] = tuple(dict.fromkeys(t.provider for t in self.targets))
-        self._requested: dict[str, int] = dict.fromkeys(self.providers, 0)
-        self._tallies: dict[str, dict[Outcome, int]] = {
-            p: dict.fromkeys(Outcome, 0) for p in self.providers
-        }
-        self._outcomes: list[dict[str, Outcome]] = []
-        self._errors: list[dict[str, ContactGroupsError]] = []
-        self._tally_of: list[dict[Outcome, int]] = []  # per target: its provider's tally
-        for target in self.targets:
-            self._outcomes.append(dict.fromkeys(target.ids, Outcome.NOT_ATTEMPTED))
-            self._errors.append({})
-            tally = self._tallies[target.provider]
-            tally[Outcome.NOT_ATTEMPTED] += len(target.ids)
-            self._tally_of.append(tally)
-            self._requested[target.provider] += len(target.ids)
-
-    def set(
-        self,
-        index: int,
-        ids: Sequence[str],
-        outcome: Outcome,
-        error: ContactGroupsError | None = None,
-    ) -> None:
-        """Give ``ids`` of target ``index`` this outcome; ``error`` comes with ``FAILED`` only.
-
-        An id the target does not hold raises ``KeyError``; the ids before it are set.
-        """
-        if (error is None) == (outcome is Outcome.FAILED):
-            raise ValueError("a FAILED outcome needs its error, and only a FAILED one has one")
-        outcomes = self._outcomes[index]
-        tally = self._tally_of[index]
-        moved = 0
-        try:
-            for contact_id in ids:
-                tally[outcomes[contact_id]] -= 1
-                outcomes[contact_id] = outcome
-                moved += 1
-        finally:
-            tally[outcome] += moved
-            errors = self._errors[index]
-            if error is not None:
-                errors.update(dict.fromkeys(ids[:moved], error))
-            elif errors:
-                for contact_id in ids[:moved]:
-                    errors.pop(contact_id, None)
-
-    def outcome(self, index: int, contact_id: str) -> Outcome:
-        return self._outcomes[index][contact_id]
-
-    def error(self, index: int, contact_id: str) -> ContactGroupsError | None:
-        return self._errors[index].get(contact_id)
-
-    def outcomes_of(self, index: int) -> Mapping[str, Outcome]:
-        """Target ``index``'s ids and their outcomes, in the target's order (read-only view)."""
-        return MappingProxyType(self._outcomes[index])
-
-    def errors_of(self, index: int) -> Mapping[str, ContactGroupsError]:
-        """Target ``index``'s failed ids and their errors (read-only view)."""
-        return MappingProxyType(self._errors[index])
-
-    def requested(self, provider: str) -> int:
-        """Ids asked for at ``provider``, over all its targets."""
-        return self._requested[provider]
-
-    @property
-    def total(self) -> int:
-        return sum(self._requested.values())
-
-    def counts(self, provider: str | None = None) -> Counter[Outcome]:
-        """Ids per outcome at ``provider`` (all providers if None); outcomes with none left out."""
-        tallies = self._tallies.values() if provider is None else [self._tallies[provider]]
-        counts: Counter[Outcome] = Counter()
-        for tally in tallies:
-            counts.update(tally)
-        return +counts
-
-    def progress(self, provider: str) -> Progress:
-        tally = self._tallies[provider]
-        total = self._requested[provider]
-        return Progress(
-            provider=provider,
-            done=total - tally[Outcome.NOT_ATTEMPTED],
-            total=total,
-            failed=tally[Outcome.FAILED],
-        )
-
-    def __sizeof__(self) -> int:
-        """The per-id tables included (``sys.getsizeof(ledger)``); the targets' ids are not."""
-        tables = [*self._outcomes, *self._errors]
-        return object.__sizeof__(self) + sum(sys.getsizeof(table) for table in tables)
-
-    def __repr__(self) -> str:
-        counts = {o.value: n for o, n in self.counts().items()}
-        return f"Ledger(targets={len(self.targets)}, ids={self.total}, counts={counts})"
+#: The version of ``Report.to_dict``'s layout.
+REPORT_FORMAT = 1
 
 
 @attrs.define
@@ -196,7 +62,7 @@ class Report:
     """One outcome per requested id (kept in ``ledger``), per-provider summaries, timings."""
 
     action: Action
-    ledger: Ledger
+    ledger: LedgerBase
     providers: dict[str, ProviderSummary]
     elapsed: float = 0.0
     deadline_passed: bool = False
@@ -204,19 +70,26 @@ class Report:
 
     @classmethod
     def start(cls, action: Action, targets: Iterable[Target]) -> Report:
-        """A report in which every id of ``targets`` is ``NOT_ATTEMPTED``."""
-        ledger = Ledger(targets)
+        """A report in which every id of ``targets`` is ``NOT_ATTEMPTED`` (or ``FAILED``, for an
+        id that can never be sent)."""
+        return cls.of(action, Ledger(targets))
+
+    @classmethod
+    def of(cls, action: Action, ledger: LedgerBase) -> Report:
         providers = {p: ProviderSummary(p, ledger.requested(p)) for p in ledger.providers}
-        return cls(action, ledger, providers)
+        report = cls(action, ledger, providers)
+        report.summarise()
+        return report
 
     def summarise(self) -> None:
         """Copy the ledger's per-provider counts into ``providers`` (the job does, when it ends)."""
         for name, summary in self.providers.items():
+            summary.requested = self.ledger.requested(name)
             summary.outcomes.clear()
             summary.outcomes.update(self.ledger.counts(name))
 
     @property
-    def targets(self) -> list[Target]:
+    def targets(self) -> list[TargetInfo]:
         return list(self.ledger.targets)
 
     @property
@@ -232,42 +105,122 @@ class Report:
     def counts(self) -> Counter[Outcome]:
         return self.ledger.counts()
 
-    def outcome(self, target: int | Target, contact_id: str) -> Outcome:
+    def outcome(self, target: int | TargetInfo, contact_id: str) -> Outcome:
         return self.ledger.outcome(self._index(target), str(contact_id))
 
-    def error(self, target: int | Target, contact_id: str) -> ContactGroupsError | None:
+    def error(self, target: int | TargetInfo, contact_id: str) -> ContactGroupsError | None:
         return self.ledger.error(self._index(target), str(contact_id))
 
-    def outcomes(self) -> Iterator[tuple[Target, str, Outcome, ContactGroupsError | None]]:
-        """Every (target, id, outcome, error)."""
+    def outcomes(self) -> Iterator[tuple[TargetInfo, str, Outcome, ContactGroupsError | None]]:
+        """Every (target, id, outcome, error); ids in canonical form."""
         for index, target in enumerate(self.ledger.targets):
-            errors = self.ledger.errors_of(index)
-            for contact_id, outcome in self.ledger.outcomes_of(index).items():
-                yield target, contact_id, outcome, errors.get(contact_id)
+            for contact_id, outcome, error, _ in self.ledger.items(index):
+                yield target, contact_id, outcome, error
 
     def failed_ids(self, *, include_not_attempted: bool = True) -> list[tuple[str, str, str]]:
         """(provider, group id, id) of everything that did not land."""
         wanted = {Outcome.FAILED} | ({Outcome.NOT_ATTEMPTED} if include_not_attempted else set())
         return [
             (target.provider, target.group_id, contact_id)
-            for index, target in enumerate(self.ledger.targets)
-            for contact_id, outcome in self.ledger.outcomes_of(index).items()
+            for target, contact_id, outcome, _ in self.outcomes()
             if outcome in wanted
         ]
 
-    def failed_targets(self) -> list[Target]:
-        """The targets again, holding only the ids that failed or were not attempted."""
+    def failed_targets(self, *, include_permanent: bool = False) -> list[Target]:
+        """The targets again, holding only the ids worth sending again: not attempted, or failed
+        for a reason that may pass (429, 5xx, transport, unknown outcome); with
+        ``include_permanent`` also those the vendor refused (a validation error, say)."""
         result = []
         for index, target in enumerate(self.ledger.targets):
-            ids = [i for i, o in self.ledger.outcomes_of(index).items() if not o.ok]
-            if ids:
-                result.append(attrs.evolve(target, ids=ids))
+            ids = [
+                contact_id if given is None else given
+                for contact_id, outcome, error, given in self.ledger.items(index)
+                if outcome is Outcome.NOT_ATTEMPTED
+                or (
+                    outcome is Outcome.FAILED
+                    and error is not None
+                    and not isinstance(error, InvalidRequestError)
+                    and (include_permanent or can_succeed_later(error))
+                )
+            ]
+            if not ids:
+                continue
+            if not isinstance(target, Target):
+                raise InvalidRequestError(
+                    "this report was loaded without its clients; build the targets again "
+                    "(or re-run the job with its journal, which resumes it)"
+                )
+            result.append(target.with_ids(ids))
         return result
 
-    def _index(self, target: int | Target) -> int:
+    def _index(self, target: int | TargetInfo) -> int:
         if isinstance(target, int):
             return target
         for index, candidate in enumerate(self.ledger.targets):
             if candidate is target:
                 return index
         raise KeyError("that target is not part of this report")
+
+    # -- keeping a report --------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-safe data: per target its ids, each with its ``outcome``, what the
+        caller passed (``given``, where it differs) and, if failed, its ``error`` (class,
+        status, vendor code, ``retry_after``, ``maybe_landed``, the scrubbed message)."""
+        targets = []
+        for index, target in enumerate(self.ledger.targets):
+            ids = []
+            for contact_id, outcome, error, given in self.ledger.items(index):
+                item: dict[str, Any] = {"id": contact_id, "outcome": outcome.value}
+                if given is not None:
+                    item["given"] = given
+                item["error"] = None if error is None else error_to_dict(error)
+                ids.append(item)
+            targets.append({"provider": target.provider, "group_id": target.group_id, "ids": ids})
+        return {
+            "format": REPORT_FORMAT,
+            "action": self.action,
+            "ok": self.ok,
+            "elapsed": self.elapsed,
+            "deadline_passed": self.deadline_passed,
+            "cancelled": self.cancelled,
+            "counts": {o.value: n for o, n in self.counts().items()},
+            "targets": targets,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        """A report ``to_dict`` saved (its targets are ``SavedTarget``: no clients)."""
+        if data.get("format") != REPORT_FORMAT or data.get("action") not in ("add", "remove"):
+            raise InvalidRequestError("not a saved contactgroups report (or of another format)")
+        targets = [SavedTarget(t["provider"], str(t["group_id"])) for t in data["targets"]]
+        entries = [
+            [IdEntry(str(i["id"]), i.get("given")) for i in t["ids"]] for t in data["targets"]
+        ]
+        ledger = Ledger(targets, entries)
+        for index, target in enumerate(data["targets"]):
+            for item in target["ids"]:
+                outcome = Outcome(item["outcome"])
+                if outcome is Outcome.NOT_ATTEMPTED:
+                    continue
+                error = error_from_dict(item["error"]) if outcome is Outcome.FAILED else None
+                ledger.set(index, [str(item["id"])], outcome, error)
+        report = cls.of(data["action"], ledger)
+        report.elapsed = float(data.get("elapsed", 0.0))
+        report.deadline_passed = bool(data.get("deadline_passed"))
+        report.cancelled = bool(data.get("cancelled"))
+        return report
+
+    @classmethod
+    def load(cls, journal: JournalPath, part: str = "job") -> Report:
+        """The report of the job recorded in ``journal`` (finished or stopped), read from disk;
+        a sync's journal holds two: ``part="add"`` and ``part="remove"``."""
+        if not os.path.exists(journal):
+            raise JournalError(f"no journal at {os.fspath(journal)}")
+        action, ledger = JournalLedger.load(Journal.open_now(journal), part)
+        report = cls.of(action, ledger)
+        ended = ledger.journal.meta(f"ended:{part}") or {}
+        report.elapsed = float(ended.get("elapsed", 0.0))
+        report.deadline_passed = bool(ended.get("deadline_passed"))
+        report.cancelled = bool(ended.get("cancelled"))
+        return report

@@ -10,11 +10,18 @@ from collections.abc import Iterable
 import anyio
 import attrs
 
-from .._http import unique
-from ..errors import TimeoutError
+from ..errors import JournalError, TimeoutError
 from ..membership import HasMembership
 from .job import BulkJob
-from .options import DEFAULT_ROUNDS, JobOptions, PerProvider, PerProviderRate, ProgressCallback
+from .journal import Journal, JournalPath
+from .options import (
+    DEFAULT_ROUNDS,
+    VERIFY_GRACE,
+    JobOptions,
+    PerProvider,
+    PerProviderRate,
+    ProgressCallback,
+)
 from .report import Action, Report
 from .targets import Target
 
@@ -60,10 +67,17 @@ async def sync(
     rounds: int = DEFAULT_ROUNDS,
     verify: bool = True,
     on_progress: ProgressCallback | None = None,
+    journal: JournalPath | None = None,
+    verify_grace: float = VERIFY_GRACE,
 ) -> SyncResult:
     """Make the group hold exactly ``desired_ids``: read its members, add what is missing, remove
-    what is extra. ``dry_run`` only returns the plan. ``deadline`` bounds all of it (the read,
-    the adds and the removes); the other keywords are those of ``add``/``remove``.
+    what is extra. Ids are compared in the vendor's canonical form (MessageFlow ``"007"`` is
+    member ``"7"``); an id that can never be sent is reported failed in ``added`` and never
+    counts as wanted or unwanted. ``dry_run`` only returns the plan. ``deadline`` bounds all of
+    it (the read, the adds and the removes). ``journal``: a SQLite file recording the run (its
+    parts ``"add"`` and ``"remove"``; ``Report.load(path, part)``); running the same sync on it
+    again reads the group again and plans only what is still to do, so nothing that landed is
+    sent twice. A journal of another sync or job is refused. Other keywords: those of ``add``.
     """
     options = JobOptions(
         concurrency=concurrency,
@@ -72,10 +86,14 @@ async def sync(
         rounds=rounds,
         verify=verify,
         on_progress=on_progress,
+        journal=journal,
+        verify_grace=verify_grace,
     )
     ends = None if deadline is None else time.monotonic() + deadline
-    desired = unique(str(i) for i in desired_ids)
-    wanted = set(desired)
+    target = Target(client, group_id, list(desired_ids))
+    if journal is not None:
+        await _claim(journal, target)
+    wanted = {i for i in target.ids if i not in target.refused}
     current: set[str] = set()
     with anyio.move_on_after(math.inf if deadline is None else deadline) as reading:
         async for member in client.membership.members(group_id):
@@ -86,10 +104,12 @@ async def sync(
             "nothing was changed",
             provider=client.membership.provider,
         )
-    to_add = tuple(i for i in desired if i not in current)
+    to_add = tuple(
+        target.given.get(i, i) for i in target.ids if i not in current or i in target.refused
+    )
     to_remove = tuple(sorted(current - wanted))
     plan = SyncPlan(
-        target=Target(client, group_id, desired),
+        target=target,
         to_add=to_add,
         to_remove=to_remove,
         unchanged=len(current & wanted),
@@ -101,9 +121,35 @@ async def sync(
         if not ids:
             return None
         remaining = None if ends is None else max(0.001, ends - time.monotonic())
-        job = BulkJob(action, [Target(client, group_id, ids)], options, deadline=remaining)
+        job = BulkJob(
+            action,
+            [Target(client, group_id, ids)],
+            options,
+            journal_part=action,
+            replace_journal=True,
+            deadline=remaining,
+        )
         return await job.run()
 
     added = await apply("add", to_add)
     removed = await apply("remove", to_remove)
     return SyncResult(plan, added, removed)
+
+
+async def _claim(path: JournalPath, target: Target) -> None:
+    """Record in the journal which sync it belongs to, or refuse one that holds another."""
+    journal = await Journal.open(path)
+    try:
+        mine = {"provider": target.provider, "group_id": target.group_id, "ids": target.digest}
+        stored = journal.meta("sync")
+        if stored is None:
+            if journal.meta("job:job") is not None:
+                raise JournalError(f"{journal.path} holds a bulk job, not a sync")
+            await journal.run(lambda db: Journal.put_meta(db, "sync", mine))
+        elif stored != mine:
+            raise JournalError(
+                f"{journal.path} holds another sync (of group {stored['group_id']} at "
+                f"{stored['provider']}, or of other desired ids); use a new journal for this one"
+            )
+    finally:
+        await journal.close()

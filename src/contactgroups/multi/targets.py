@@ -1,36 +1,158 @@
-"""``Target``: ids to add to (or remove from) one group, and the client whose adapter does it."""
+"""``Target``: ids to add to (or remove from) one group, and the client whose adapter does it.
+
+Every id is checked and put in the vendor's canonical form once, here: the job, the report and
+the journal only ever see canonical keys (and keep what the caller passed beside them).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from typing import NamedTuple
 
 import attrs
 
-from .._http import unique
 from ..errors import InvalidRequestError
-from ..membership import HasMembership, MembershipAdapter
+from ..membership import CanonicalIds, HasMembership, MembershipAdapter
 
-__all__ = ["Target", "distinct_ids"]
+__all__ = ["IdDigest", "IdEntry", "Target", "canonical_entries", "id_key"]
 
 
-def distinct_ids(ids: Iterable[object]) -> tuple[str, ...]:
-    """``ids`` as strings, repeats dropped (first one kept); a lone string is refused."""
-    if isinstance(ids, (str, bytes)):
+class IdEntry(NamedTuple):
+    """One id of a target: its canonical ``key``, what the caller passed (``given``, only where it
+    differs), and the error that keeps it from being sent (``refused``), if any."""
+
+    key: str
+    given: str | None = None
+    refused: InvalidRequestError | None = None
+
+
+def id_key(value: object) -> str:
+    """The report's key for a value that is not a usable id at all (``None``, ``3.5``): its type
+    and repr, a form no vendor's id takes, so it can never shadow a real id."""
+    return f"<{type(value).__name__} {value!r}>"
+
+
+def _entry(adapter: MembershipAdapter, value: object) -> IdEntry:
+    provider = adapter.provider
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        refused = InvalidRequestError(
+            f"an id must be a string or an integer, not {type(value).__name__}", provider=provider
+        )
+        return IdEntry(id_key(value)[:200], None, refused)
+    text = str(value)
+    if not text.strip():
+        refused = InvalidRequestError("an id must not be empty", provider=provider)
+        return IdEntry(text, None, refused)
+    if isinstance(adapter, CanonicalIds):
+        try:
+            key = adapter.canonical_id(text)
+        except InvalidRequestError as error:
+            return IdEntry(text, None, error)
+    else:
+        key = text
+    return IdEntry(key, None if key == text else text)
+
+
+def canonical_entries(
+    adapter: MembershipAdapter, values: Iterable[object], *, repeats: bool = False
+) -> Iterator[IdEntry]:
+    """``values`` checked and canonicalised; repeats (by canonical key) dropped, first kept,
+    unless ``repeats`` (a journal drops them itself, without holding every key in memory)."""
+    if isinstance(values, (str, bytes)):
         raise InvalidRequestError("a target's ids must be a list of ids, not a single string")
-    return tuple(unique(str(i) for i in ids))
+    if repeats:
+        yield from (_entry(adapter, value) for value in values)
+        return
+    seen: set[str] = set()
+    for value in values:
+        entry = _entry(adapter, value)
+        if entry.key not in seen:
+            seen.add(entry.key)
+            yield entry
 
 
-@attrs.frozen
+class IdDigest:
+    """A digest of a target's ids as passed (canonical keys, repeats included, in order): how a
+    journal knows the same job again."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def add(self, key: str) -> None:
+        self._hash.update(key.encode("utf-8", "surrogatepass") + b"\n")
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+@attrs.frozen(init=False)
 class Target:
     """Ids to add to (or remove from) one group at one provider.
 
     ``ids`` are what the provider's membership calls take: contact ids, or E.164 phone numbers at
-    Messente. Repeats are dropped (first one kept).
+    Messente. Each is put in the vendor's canonical form (MessageFlow ``"007"`` is ``"7"``) and
+    repeats are dropped (first one kept); ``given`` maps a canonical id back to what was passed.
+    An id that can never be sent (``None``, ``""``, a float, one the vendor's form refuses) stays
+    in ``ids`` under its key and is reported failed with ``InvalidRequestError``.
+
+    Pass ``ids`` as an iterator (a generator reading a file, say) to stream them: a journaled job
+    reads them once, into its journal, and never holds them in memory (``streamed`` is True and
+    ``ids`` cannot be read; the report has them). Any collection (a list, a tuple, a set) is held.
     """
 
     client: HasMembership
     group_id: str
-    ids: tuple[str, ...] = attrs.field(converter=distinct_ids)
+    _ids: tuple[str, ...] = attrs.field(alias="_ids")
+    given: Mapping[str, str] = attrs.field(eq=False)
+    refused: Mapping[str, InvalidRequestError] = attrs.field(eq=False, repr=False)
+    _source: Iterator[object] | None = attrs.field(eq=False, repr=False, alias="_source")
+    #: the ids' ``IdDigest`` (None for a streamed target: its journal takes it as they stream)
+    digest: str | None = attrs.field(eq=False, repr=False)
+
+    def __init__(self, client: HasMembership, group_id: str, ids: Iterable[object]) -> None:
+        if isinstance(ids, (str, bytes)):
+            raise InvalidRequestError("a target's ids must be a list of ids, not a single string")
+        if not isinstance(ids, Collection):
+            # an iterator: read once, by the job (into its journal) or on first use of ``ids``
+            self.__attrs_init__(client, str(group_id), (), {}, {}, iter(ids), None)
+            return
+        digest = IdDigest()
+        entries: dict[str, IdEntry] = {}
+        for entry in canonical_entries(client.membership, ids, repeats=True):
+            digest.add(entry.key)
+            entries.setdefault(entry.key, entry)
+        given = {e.key: e.given for e in entries.values() if e.given is not None}
+        refused = {e.key: e.refused for e in entries.values() if e.refused is not None}
+        keys = tuple(entries)
+        self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest.hexdigest())
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        if self._source is not None:
+            raise InvalidRequestError(
+                "this target streams its ids: the job reads them once; the report lists them"
+            )
+        return self._ids
+
+    @property
+    def streamed(self) -> bool:
+        return self._source is not None
+
+    def entries(self, *, repeats: bool = False) -> Iterator[IdEntry]:
+        """Every id of the target as the job takes them, once (a streamed target can be read
+        only once; ``repeats``: as streamed, repeats kept)."""
+        source = self._source
+        if source is None:
+            for key in self._ids:
+                yield IdEntry(key, self.given.get(key), self.refused.get(key))
+            return
+        object.__setattr__(self, "_source", _spent())
+        yield from canonical_entries(self.adapter, source, repeats=repeats)
+
+    def with_ids(self, ids: Iterable[object]) -> Target:
+        """The same client and group with other ids."""
+        return Target(self.client, self.group_id, ids)
 
     @property
     def adapter(self) -> MembershipAdapter:
@@ -39,3 +161,8 @@ class Target:
     @property
     def provider(self) -> str:
         return self.adapter.provider
+
+
+def _spent() -> Iterator[object]:
+    raise InvalidRequestError("this target's streamed ids were already read by a job")
+    yield  # pragma: no cover - makes this a generator

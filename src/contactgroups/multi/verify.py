@@ -1,32 +1,98 @@
-"""Settling ids whose call ended without a clear answer, by reading their group back."""
+"""Settling ids whose call ended without a clear answer: ask the vendor, and believe only a
+complete answer.
+
+An adapter with ``check_members`` answers for the ids it is given (per-id look-ups or the group
+read, whichever costs fewer requests); any other adapter's group is read whole through
+``members()``. "Not seen" and "seen" count only when that answer came back complete; if it did
+not, the ids stay failed with an ``OutcomeUnknownError`` that says why.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Mapping, Sequence
 
-from ..errors import ContactGroupsError
-from .report import Action, Ledger, done_outcome
+from ..errors import APIError, ContactGroupsError, OutcomeUnknownError, UnexpectedError
+from ..membership import ChecksMembers, MembershipAdapter
+from .ledger import Action, LedgerBase, Outcome, done_outcome
 
-__all__ = ["read_back"]
+__all__ = ["VERIFY_SLICE", "verify"]
+
+logger = logging.getLogger("contactgroups.multi")
+
+#: Unclear ids asked about at once (a whole group read settles any number of them).
+VERIFY_SLICE = 50_000
 
 
-async def read_back(ledger: Ledger, indices: Iterable[int], action: Action) -> None:
-    """For each target (by index) with failed ids whose error ``maybe_landed``, read the group
-    once and mark the ids it shows in the wanted state done. A read that fails settles nothing:
-    those ids stay failed with their original errors, so the report never claims what it cannot
-    see."""
+async def verify(ledger: LedgerBase, index: int, action: Action) -> None:
+    """Settle target ``index``'s failed ids whose call may have landed: those now in the wanted
+    state are done; those provably not stay failed with their errors; the rest get an
+    ``OutcomeUnknownError``."""
+    errors = dict(await ledger.unsure(index))
+    if not errors:
+        return
+    unsure = list(errors)
+    adapter: MembershipAdapter = ledger.targets[index].adapter  # type: ignore[attr-defined]
+    group_id = ledger.targets[index].group_id
+    wanted = action == "add"
     done = done_outcome(action)
-    for index in indices:
-        unsure = {i for i, e in ledger.errors_of(index).items() if e.maybe_landed}
-        if not unsure:
-            continue
-        target = ledger.targets[index]
-        present: set[str] = set()
+    for start in range(0, len(unsure), VERIFY_SLICE):
+        ids = unsure[start : start + VERIFY_SLICE]
         try:
-            async for member in target.adapter.members(target.group_id):
-                if member in unsure:
-                    present.add(member)
-        except ContactGroupsError:
+            present = await _members_among(adapter, group_id, ids)
+        except ContactGroupsError as error:
+            _unknown(ledger, index, ids, errors, error)
             continue
-        wanted_present = action == "add"
-        ledger.set(index, [i for i in unsure if (i in present) == wanted_present], done)
+        except Exception as error:  # a bug in a read-back must not sink the job
+            logger.error("bug: reading back %s raised", adapter.provider, exc_info=error)
+            bug = UnexpectedError(error, provider=adapter.provider)
+            _unknown(ledger, index, ids, errors, bug)
+            continue
+        settled = [i for i in ids if i in present and present[i] == wanted]
+        unanswered = [i for i in ids if i not in present]
+        if settled:
+            ledger.set(index, settled, done)
+        if unanswered:
+            reason = ContactGroupsError(f"{adapter.provider} did not answer for these ids")
+            _unknown(ledger, index, unanswered, errors, reason)
+    await ledger.flush()
+
+
+async def _members_among(
+    adapter: MembershipAdapter, group_id: str, ids: Sequence[str]
+) -> Mapping[str, bool]:
+    if isinstance(adapter, ChecksMembers):
+        answer = await adapter.check_members(group_id, ids)
+        return {i: bool(answer[i]) for i in ids if i in answer}
+    wanted = set(ids)
+    present: set[str] = set()
+    async for member in adapter.members(group_id):
+        if member in wanted:
+            present.add(member)
+    return {i: i in present for i in ids}
+
+
+def _unknown(
+    ledger: LedgerBase,
+    index: int,
+    ids: Sequence[str],
+    errors: Mapping[str, ContactGroupsError],
+    why: ContactGroupsError,
+) -> None:
+    """The ids stay failed, now with an error that says their outcome is unknown, and why."""
+    by_error: dict[ContactGroupsError, list[str]] = {}
+    for contact_id in ids:
+        by_error.setdefault(errors[contact_id], []).append(contact_id)
+    provider = ledger.targets[index].provider
+    for original, group in by_error.items():
+        if isinstance(original, OutcomeUnknownError):
+            continue  # it already says so
+        status = original.status if isinstance(original, APIError) else 0
+        error = OutcomeUnknownError(
+            f"outcome unknown: the call failed ({original}) and reading it back failed too ({why})"[
+                :1000
+            ],
+            status=status,
+            provider=provider,
+        )
+        ledger.set(index, group, Outcome.FAILED, error)

@@ -1,0 +1,450 @@
+"""A bulk job's durable record in SQLite: the job, every id's outcome, the ids in flight.
+
+``Journal`` owns the file (schema, identity, the one connection, used off the event loop, one
+call at a time); ``JournalLedger`` is the job's ledger on it: the counts in memory, every id's
+record on disk, so a job of ten million ids runs in bounded memory. Writes are buffered and
+committed together (``flush``: one transaction for every chunk recorded since the last), in WAL
+mode with ``synchronous=NORMAL``: a killed process loses nothing committed; a power cut may lose
+the last commits, which a resume then treats as in flight.
+
+A job is known by its action, its targets (provider and group, in order) and a digest of each
+target's canonical ids. Running the same job on the same file resumes it: ids with a final
+outcome are not sent again, ids recorded in flight are verified first, the rest are sent. A file
+holding another job is refused (``JournalError``), never mixed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import anyio
+
+from ..errors import APIError, ContactGroupsError, InterruptedCallError, JournalError
+from .ledger import PENDING_SLICE, Action, Item, LedgerBase, Outcome, TargetInfo
+from .retrying import worth_another_round
+from .saved import SavedTarget, error_from_dict, error_to_dict
+from .targets import IdDigest, IdEntry, Target
+
+__all__ = ["FORMAT", "Journal", "JournalLedger", "JournalPath"]
+
+JournalPath = str | os.PathLike[str]
+T = TypeVar("T")
+
+#: The journal's format; a file of another format is refused.
+FORMAT = 1
+_IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
+_STATE = {o: n for n, o in enumerate(Outcome)}
+_OUTCOME = dict(enumerate(Outcome))
+_INGEST_BATCH = 20_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS targets (
+    id INTEGER PRIMARY KEY, part TEXT NOT NULL, position INTEGER NOT NULL,
+    provider TEXT NOT NULL, group_id TEXT NOT NULL, digest TEXT, UNIQUE (part, position));
+CREATE TABLE IF NOT EXISTS errors (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ids (
+    target INTEGER NOT NULL, key TEXT NOT NULL, given TEXT, state INTEGER NOT NULL,
+    error INTEGER, retry INTEGER NOT NULL DEFAULT 0, unsure INTEGER NOT NULL DEFAULT 0,
+    wait REAL, PRIMARY KEY (target, key));
+"""
+
+
+class Journal:
+    """One journal file. ``await Journal.open(path)`` creates it (or checks an existing one)."""
+
+    def __init__(self, path: JournalPath, connection: sqlite3.Connection) -> None:
+        self.path = os.fspath(path)
+        self._db = connection
+        self._limiter = anyio.CapacityLimiter(1)
+
+    @classmethod
+    async def open(cls, path: JournalPath) -> Journal:
+        return await anyio.to_thread.run_sync(cls._open, path)
+
+    @classmethod
+    def open_now(cls, path: JournalPath) -> Journal:
+        """``open``, blocking (for reading a saved report outside an event loop)."""
+        return cls._open(path)
+
+    @classmethod
+    def _open(cls, path: JournalPath) -> Journal:
+        try:
+            db = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE name='format'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT),))
+            elif row[0] != str(FORMAT):
+                raise JournalError(
+                    f"{path} is a journal of format {row[0]}; this SDK reads {FORMAT}"
+                )
+        except sqlite3.DatabaseError as error:
+            raise JournalError(f"{path} cannot be used as a journal: {error}") from None
+        return cls(path, db)
+
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(connection)`` in a worker thread, one at a time; a database error is a
+        ``JournalError``. Not cancellable once started (a write is never half done)."""
+
+        def guarded() -> T:
+            try:
+                return work(self._db)
+            except sqlite3.DatabaseError as error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise JournalError(f"writing the journal {self.path} failed: {error}") from None
+
+        return await anyio.to_thread.run_sync(guarded, limiter=self._limiter)
+
+    def now(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(connection)`` here and now (opening, reading a saved report: no loop)."""
+        return work(self._db)
+
+    def meta(self, name: str) -> Any:
+        row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    @staticmethod
+    def put_meta(db: sqlite3.Connection, name: str, value: Any) -> None:
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
+
+    async def close(self) -> None:
+        await self.run(lambda db: db.close())
+
+    def parts(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT part FROM targets ORDER BY part")]
+
+
+def _digest_of(target: Target) -> str:
+    if target.digest is not None:
+        return target.digest
+    digest = IdDigest()
+    for entry in target.entries(repeats=True):
+        digest.add(entry.key)
+    return digest.hexdigest()
+
+
+class JournalLedger(LedgerBase):
+    """A job's ledger kept in a ``Journal`` under ``part`` (one job per part: ``"job"``, or a
+    sync's ``"add"`` and ``"remove"``). Build it with ``await JournalLedger.attach(...)``."""
+
+    def __init__(
+        self, journal: Journal, part: str, targets: Sequence[TargetInfo], ids: Sequence[int]
+    ) -> None:
+        super().__init__(targets, [0] * len(targets))
+        self.journal = journal
+        self.part = part
+        self._ids = list(ids)  # the targets' row ids in the journal
+        self._writes: list[tuple[int, list[str], int, ContactGroupsError | None]] = []
+        self._taken: dict[tuple[int, str], Outcome] = {}  # ids handed out, by their outcome then
+        self.resumed = False
+
+    # -- opening ---------------------------------------------------------------------------------
+
+    @classmethod
+    async def attach(
+        cls,
+        journal: Journal,
+        action: Action,
+        targets: Sequence[Target],
+        *,
+        part: str = "job",
+        replace: bool = False,
+    ) -> JournalLedger:
+        """The ledger of this job in ``journal``: recorded now (every target's ids streamed in),
+        or, if the journal holds this very job, resumed. ``replace``: drop whatever the part held
+        (a sync plans again on every run). Another job: ``JournalError``."""
+        if part == "job" and journal.meta("sync") is not None:
+            raise JournalError(f"{journal.path} holds a sync, not a bulk job")
+        stored = journal.meta(f"job:{part}")
+        where = [[t.provider, str(t.group_id)] for t in targets]
+        if stored is not None and stored.get("state") == "ready" and not replace:
+            digests = [_digest_of(t) for t in targets]
+            if stored != {"action": action, "targets": where, "ids": digests, "state": "ready"}:
+                raise JournalError(
+                    f"{journal.path} holds another job ({stored['action']} on "
+                    f"{len(stored['targets'])} target(s)); use a new journal for this one"
+                )
+            ledger = await cls._load(journal, part, targets)
+            await journal.run(ledger.mark_interrupted)
+            ledger.resumed = True
+            return ledger
+        await journal.run(lambda db: _clear(db, part))
+        digests = []
+        for position, target in enumerate(targets):
+            digests.append(await _ingest(journal, part, position, target))
+        record = {"action": action, "targets": where, "ids": digests, "state": "ready"}
+        await journal.run(lambda db: Journal.put_meta(db, f"job:{part}", record))
+        return await cls._load(journal, part, targets)
+
+    @classmethod
+    def load(cls, journal: Journal, part: str = "job") -> tuple[Action, JournalLedger]:
+        """A finished (or stopped) job's ledger, read back without clients."""
+        stored = journal.meta(f"job:{part}")
+        if stored is None or stored.get("state") != "ready":
+            raise JournalError(f"{journal.path} holds no complete record of a job ({part})")
+        targets = [SavedTarget(p, g) for p, g in stored["targets"]]
+        return stored["action"], journal.now(lambda db: cls._build(journal, part, targets, db))
+
+    @classmethod
+    async def _load(
+        cls, journal: Journal, part: str, targets: Sequence[TargetInfo]
+    ) -> JournalLedger:
+        return await journal.run(lambda db: cls._build(journal, part, targets, db))
+
+    @classmethod
+    def _build(
+        cls, journal: Journal, part: str, targets: Sequence[TargetInfo], db: sqlite3.Connection
+    ) -> JournalLedger:
+        rows = db.execute("SELECT id FROM targets WHERE part=? ORDER BY position", (part,))
+        ids = [r[0] for r in rows]
+        counts = db.execute(
+            f"SELECT target, state, COUNT(*) FROM ids WHERE target IN ({','.join('?' * len(ids))}) "
+            "GROUP BY target, state",
+            ids,
+        ).fetchall()
+        ledger = cls(journal, part, targets, ids)
+        ledger.count_in(counts)
+        return ledger
+
+    def count_in(self, counts: Iterable[tuple[int, int, int]]) -> None:
+        """Take the stored (target row id, state, ids) counts into the tallies."""
+        position = {row_id: n for n, row_id in enumerate(self._ids)}
+        for row_id, state, count in counts:
+            index = position[row_id]
+            self._grow(index, count)
+            self._move(index, Outcome.NOT_ATTEMPTED, _OUTCOME.get(state, Outcome.FAILED), count)
+
+    def mark_interrupted(self, db: sqlite3.Connection) -> None:
+        """Ids recorded in flight when the last run stopped: failed, unsure, to verify first."""
+        error = InterruptedCallError("the job stopped while this call was in flight")
+        db.execute("BEGIN")
+        error_id = db.execute(
+            "INSERT INTO errors (data) VALUES (?)", (json.dumps(error_to_dict(error)),)
+        ).lastrowid
+        for target in self._ids:
+            db.execute(
+                "UPDATE ids SET state=?, error=?, retry=1, unsure=1, wait=NULL "
+                "WHERE target=? AND state=?",
+                (_STATE[Outcome.FAILED], error_id, target, _IN_FLIGHT),
+            )
+        db.execute("COMMIT")
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def set(
+        self,
+        index: int,
+        ids: Sequence[str],
+        outcome: Outcome,
+        error: ContactGroupsError | None = None,
+    ) -> None:
+        """Record ``ids``' outcome (durable at the next ``flush``). Each id must have been handed
+        out by ``pending`` or ``unsure`` (that is how its outcome until now is known)."""
+        if (error is None) == (outcome is Outcome.FAILED):
+            raise ValueError("a FAILED outcome needs its error, and only a FAILED one has one")
+        for contact_id in ids:
+            old = self._taken.pop((index, contact_id))
+            self._move(index, old, outcome)
+            if outcome is Outcome.FAILED:
+                self._taken[(index, contact_id)] = outcome  # it may be verified or repeated
+        self._writes.append((self._ids[index], list(ids), _STATE[outcome], error))
+
+    def sending(self, index: int, ids: Sequence[str]) -> None:
+        self._writes.append((self._ids[index], list(ids), _IN_FLIGHT, None))
+
+    async def flush(self) -> None:
+        if self._writes:
+            writes, self._writes = self._writes, []
+            await self.journal.run(lambda db: _write(db, writes))
+
+    # -- reading for the job ---------------------------------------------------------------------
+
+    async def pending(self, index: int, *, first: bool) -> AsyncIterator[list[str]]:
+        if first and self.resumed:
+            where = "(state=0 OR (state=? AND retry=1))"
+        else:
+            where = "state=0" if first else "(state=? AND retry=1)"
+        args: tuple[Any, ...] = () if where == "state=0" else (_STATE[Outcome.FAILED],)
+        sql = f"SELECT rowid, key, state FROM ids WHERE target=? AND rowid>? AND {where} "
+        sql += f"ORDER BY rowid LIMIT {PENDING_SLICE}"
+        after = 0
+
+        def read(db: sqlite3.Connection) -> list[tuple[int, str, int]]:
+            return db.execute(sql, (self._ids[index], after, *args)).fetchall()
+
+        while True:
+            rows = await self.journal.run(read)
+            if not rows:
+                return
+            after = rows[-1][0]
+            for _, key, state in rows:
+                self._taken[(index, key)] = _OUTCOME[state]
+            yield [key for _, key, _ in rows]
+
+    async def unsure(self, index: int) -> list[tuple[str, ContactGroupsError]]:
+        await self.flush()
+        rows = await self.journal.run(
+            lambda db: db.execute(
+                "SELECT ids.key, ids.error, errors.data FROM ids LEFT JOIN errors "
+                "ON errors.id = ids.error WHERE ids.target=? AND ids.state=? AND ids.unsure=1",
+                (self._ids[index], _STATE[Outcome.FAILED]),
+            ).fetchall()
+        )
+        errors: dict[int, ContactGroupsError] = {}
+        unsure = []
+        for key, error_id, data in rows:
+            self._taken[(index, key)] = Outcome.FAILED
+            if error_id not in errors:
+                errors[error_id] = _error(data)
+            unsure.append((key, errors[error_id]))
+        return unsure
+
+    async def longest_wait(self, index: int) -> float:
+        await self.flush()
+        row = await self.journal.run(
+            lambda db: db.execute(
+                "SELECT MAX(wait) FROM ids WHERE target=? AND state=? AND retry=1",
+                (self._ids[index], _STATE[Outcome.FAILED]),
+            ).fetchone()
+        )
+        return float(row[0] or 0.0)
+
+    # -- reading for the report (synchronous, on a connection of its own) --------------------------
+
+    def _read(self, sql: str, args: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        db = sqlite3.connect(f"file:{self.journal.path}?mode=ro", uri=True)
+        try:
+            yield from db.execute(sql, args)
+        finally:
+            db.close()
+
+    def items(self, index: int) -> Iterator[Item]:
+        errors: dict[int, ContactGroupsError] = {}
+        sql = (
+            "SELECT ids.key, ids.state, ids.error, errors.data, ids.given FROM ids LEFT JOIN "
+            "errors ON errors.id = ids.error WHERE ids.target=? ORDER BY ids.rowid"
+        )
+        for key, state, error_id, data, given in self._read(sql, (self._ids[index],)):
+            outcome = _OUTCOME.get(state, Outcome.FAILED)
+            error = None
+            if outcome is Outcome.FAILED:
+                if error_id not in errors:
+                    errors[error_id] = _error(data)
+                error = errors[error_id]
+            yield key, outcome, error, given
+
+    def _row(self, index: int, contact_id: str) -> tuple[Any, ...]:
+        sql = (
+            "SELECT ids.state, errors.data FROM ids LEFT JOIN errors "
+            "ON errors.id = ids.error WHERE ids.target=? AND ids.key=?"
+        )
+        for row in self._read(sql, (self._ids[index], contact_id)):
+            return row
+        raise KeyError(contact_id)
+
+    def outcome(self, index: int, contact_id: str) -> Outcome:
+        return _OUTCOME.get(self._row(index, contact_id)[0], Outcome.FAILED)
+
+    def error(self, index: int, contact_id: str) -> ContactGroupsError | None:
+        state, data = self._row(index, contact_id)
+        return _error(data) if _OUTCOME.get(state, Outcome.FAILED) is Outcome.FAILED else None
+
+
+def _error(data: str | None) -> ContactGroupsError:
+    if data is None:
+        return InterruptedCallError("the job stopped while this call was in flight")
+    return error_from_dict(json.loads(data))
+
+
+def _clear(db: sqlite3.Connection, part: str) -> None:
+    db.execute("BEGIN")
+    old = [r[0] for r in db.execute("SELECT id FROM targets WHERE part=?", (part,))]
+    db.executemany("DELETE FROM ids WHERE target=?", [(i,) for i in old])
+    db.execute("DELETE FROM targets WHERE part=?", (part,))
+    db.execute("DELETE FROM meta WHERE name=?", (f"job:{part}",))
+    db.execute("COMMIT")
+
+
+async def _ingest(journal: Journal, part: str, position: int, target: Target) -> str:
+    """Stream the target's ids into the journal (repeats dropped by the key); their digest."""
+
+    def add_target(db: sqlite3.Connection) -> int:
+        cursor = db.execute(
+            "INSERT INTO targets (part, position, provider, group_id) VALUES (?, ?, ?, ?)",
+            (part, position, target.provider, str(target.group_id)),
+        )
+        return cursor.lastrowid or 0
+
+    row_id = await journal.run(add_target)
+    digest = IdDigest()
+    batch: list[IdEntry] = []
+
+    async def write() -> None:
+        rows = list(batch)
+        batch.clear()
+        await journal.run(lambda db: _insert(db, row_id, rows))
+
+    for entry in target.entries(repeats=True):
+        digest.add(entry.key)
+        batch.append(entry)
+        if len(batch) >= _INGEST_BATCH:
+            await write()
+    await write()
+    return digest.hexdigest() if target.digest is None else target.digest
+
+
+def _insert(db: sqlite3.Connection, target: int, entries: list[IdEntry]) -> None:
+    db.execute("BEGIN")
+    plain = [(target, e.key, e.given) for e in entries if e.refused is None]
+    db.executemany("INSERT OR IGNORE INTO ids (target, key, given, state) VALUES (?,?,?,0)", plain)
+    for entry in entries:
+        if entry.refused is not None:
+            data = json.dumps(error_to_dict(entry.refused))
+            error_id = db.execute("INSERT INTO errors (data) VALUES (?)", (data,)).lastrowid
+            db.execute(
+                "INSERT OR IGNORE INTO ids (target, key, given, state, error) VALUES (?,?,?,?,?)",
+                (target, entry.key, entry.given, _STATE[Outcome.FAILED], error_id),
+            )
+    db.execute("COMMIT")
+
+
+def _write(
+    db: sqlite3.Connection, writes: list[tuple[int, list[str], int, ContactGroupsError | None]]
+) -> None:
+    """Every buffered write in one transaction; each distinct error stored once."""
+    error_ids: dict[int, int] = {}
+    db.execute("BEGIN")
+    for target, keys, state, error in writes:
+        args: list[tuple[int, int | None, int, int, float | None, int, str]]
+        if error is None:
+            args = [(state, None, 0, 0, None, target, k) for k in keys]
+        else:
+            if id(error) not in error_ids:
+                data = json.dumps(error_to_dict(error))
+                error_ids[id(error)] = (
+                    db.execute("INSERT INTO errors (data) VALUES (?)", (data,)).lastrowid or 0
+                )
+            retry = worth_another_round(error)
+            wait = error.retry_after if isinstance(error, APIError) and retry else None
+            row = (state, error_ids[id(error)], int(retry), int(error.maybe_landed), wait)
+            args = [(*row, target, k) for k in keys]
+        if state == _IN_FLIGHT:
+            db.executemany(
+                "UPDATE ids SET state=? WHERE target=? AND key=?",
+                [(state, target, k) for k in keys],
+            )
+        else:
+            db.executemany(
+                "UPDATE ids SET state=?, error=?, retry=?, unsure=?, wait=? "
+                "WHERE target=? AND key=?",
+                args,
+            )
+    db.execute("COMMIT")
