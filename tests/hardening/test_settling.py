@@ -81,9 +81,8 @@ VENDORS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
 @pytest.fixture
 async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
     make_fake, prepare = VENDORS[request.param]
-    async with make_fake(**getattr(request, "fake_options", {})) as fake:
-        async with fake.client(retry=None, timeout=20) as client:
-            yield await prepare(fake, client)
+    async with make_fake() as fake, fake.client(retry=None, timeout=20) as client:
+        yield await prepare(fake, client)
 
 
 def api_requests(fake: FakeServer) -> int:
