@@ -343,9 +343,11 @@ async def test_a_pager_given_a_larger_cap_reads_on() -> None:
 
 
 async def test_messente_lists_in_one_request_whatever_the_answer() -> None:
-    """Messente does not page: one request, whatever paging fields a server adds."""
+    """Messente does not page: one listing request (after the group, whose ``contactsCount``
+    proves it complete), whatever paging fields a server adds."""
     calls = 0
     contacts = [{"phoneNumber": f"+3725100{k:04d}"} for k in range(30)]
+    group = {"id": "5792a02a-e5c2-422b-a0a0-0ae65d814663", "name": "g", "contactsCount": 30}
 
     @web.middleware
     async def hostile(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -353,6 +355,8 @@ async def test_messente_lists_in_one_request_whatever_the_answer() -> None:
         if request.method == "GET" and request.path.endswith("/phonebook/contacts"):
             calls += 1
             return json_response({"contacts": contacts, "next": "/again", "total": 10**9})
+        if request.method == "GET" and request.path.endswith(group["id"]):
+            return json_response({"group": group})
         return await handler(request)
 
     fake = start_fake("messente_fake")

@@ -169,6 +169,11 @@ async def test_members_rejects_a_listed_contact_without_an_id() -> None:
     from contactgroups.errors import MalformedResponseError
 
     with aioresponses() as m:
+        # members() reads the count first: the listing gives no total to prove itself by
+        m.get(
+            "https://api.messageflow.com/v2.1/group/5/count",
+            payload={"meta": {}, "data": [{"count": 2}]},
+        )
         m.get(
             "https://api.messageflow.com/v2.1/group/5/contact?offset=0&limit=1000",
             payload={"meta": {}, "data": [{"id": "1"}, {"email": "a@example.com"}]},

@@ -5,7 +5,8 @@ One concern per module: ``urls`` (base URL, path segments, query), ``body`` (req
 failures mapped), ``retry`` (policy and decision), ``transport`` (a call: attempts, auth refresh,
 long-running waits), ``client`` (the base client, its options and ``with_options``), ``pager``,
 ``convert`` (cattrs), ``validate`` (client-side checks), ``redact``, ``stats``, ``seen``,
-``observe`` (log fields, a call's spans), ``tracing`` (OpenTelemetry, never imported by us) and
+``observe`` (log fields, a call's spans), ``settle`` (``check_members``' cost rule),
+``tracing`` (OpenTelemetry, never imported by us) and
 ``adapter`` (what every membership adapter shares).
 """
 
@@ -51,6 +52,7 @@ from .retry import (
     retry_delay,
 )
 from .seen import GroupsSeen
+from .settle import cheaper_per_id, check_whole, group_read_pages, look_up_each, read_ids
 from .stats import CallStats, collect_stats, current_stats
 from .timeouts import DEFAULT_TIMEOUT, Timeout, TimeoutLike, as_timeout
 from .tracing import TRACER_NAME, JobSpan
@@ -107,15 +109,19 @@ __all__ = [
     "TimeoutLike",
     "Transport",
     "as_timeout",
+    "cheaper_per_id",
     "check_base_url",
+    "check_whole",
     "chunked",
     "collect_stats",
     "current_stats",
     "default_error_parser",
+    "group_read_pages",
     "id_list",
     "is_loopback",
     "lenient_int",
     "log_fields",
+    "look_up_each",
     "make_converter",
     "parse_date",
     "parse_datetime",
@@ -124,6 +130,7 @@ __all__ = [
     "parse_retry_after",
     "path_segment",
     "query_pairs",
+    "read_ids",
     "redact_headers",
     "redact_phones",
     "require_count",

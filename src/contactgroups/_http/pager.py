@@ -180,7 +180,8 @@ class ListingGuard:
     def finish(self, start: int, page: Page[Any]) -> None:
         """At the listing's end (an empty page or no next offset): a read that stopped short of
         the total the vendor gave is no complete read (it would make absent ids look removed)."""
-        total = self.last_total
+        # an empty first page is never checked, so its own total counts here
+        total = self.last_total if self.last_total is not None else page.total
         end = start if self.end is None else self.end
         if total is not None and end < total:
             raise self._error(

@@ -22,13 +22,13 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: E.164: ``+`` then 7 to 15 digits, no leading zero.
-E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
+#: E.164: ``+`` then 7 to 15 ASCII digits, no leading zero (matched whole: no trailing newline).
+E164_RE = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def require_e164(phone: object, *, provider: str | None = None) -> str:
     """``phone`` if it is E.164 (``+`` then 7 to 15 digits, no leading zero)."""
-    if not isinstance(phone, str) or not E164_RE.match(phone):
+    if not isinstance(phone, str) or not E164_RE.fullmatch(phone):
         shown = phone if isinstance(phone, str) and len(phone) <= 32 else type(phone).__name__
         raise InvalidRequestError(
             f"phone number must be E.164, like +37251000000 (got {shown!r})", provider=provider

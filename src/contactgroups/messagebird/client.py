@@ -74,6 +74,7 @@ class Client(BaseClient):
         self.contacts = Contacts(transport)
         self._membership = MessageBirdMembership(
             self.groups,
+            contacts=self.contacts,
             max_add_per_call=self._max_add_per_call,
             max_remove_per_call=self._max_remove_per_call,
             concurrency=self._membership_concurrency,

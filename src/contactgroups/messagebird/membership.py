@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from functools import partial
 
-from .._http import GroupsSeen, MembershipBase, id_list, require_count
+from .._http import (
+    GroupsSeen,
+    MembershipBase,
+    cheaper_per_id,
+    group_read_pages,
+    id_list,
+    look_up_each,
+    read_ids,
+    require_count,
+)
 from ..errors import ContactGroupsError, NotFoundError, ValidationError
 from ..membership import BatchResult
-from .resources import Groups
+from .resources import Contacts, Groups
 from .wire import (
     DEFAULT_PAGE_SIZE,
     LIMITS,
     PROVIDER,
+    canonical_id,
 )
 
 __all__ = ["MessageBirdMembership"]
@@ -27,8 +38,19 @@ class MessageBirdMembership(MembershipBase):
     counts as ``already``. MessageBird answers 404 with code 20 for an unknown group too, so the
     group is looked up once before a 404 reads as ``already``.
 
+    ``canonical_id``: the id with surrounding whitespace dropped (ids keep their case: nothing
+    says MessageBird reads them case-insensitively). ``check_members`` asks the group's
+    ``contacts.totalCount`` (one ``GET /groups/{id}``), then either reads each contact's groups
+    (``GET /contacts/{id}/groups``, one request per id while a contact is in at most
+    ``members_page_size`` groups; a 404 is no contact, so no member) or the group's listing, as
+    ``members`` does, whichever costs fewer requests: at most k + 1, or the listing's pages + 1.
+    Both listings carry ``totalCount``, so the pager proves each complete (a read that ends
+    early raises); the vendor documents no maximum page size, so that cap is the caller's.
+
     ``max_add_per_call`` may lower the 50 ids per add; ``max_remove_per_call`` can only be 1;
-    ``concurrency`` defaults to 16; ``members_page_size`` is the page size ``members`` reads.
+    ``concurrency`` defaults to 16; ``members_page_size`` is the page size ``members`` and
+    ``check_members`` read (raise it where the account takes larger pages); ``contacts`` (the
+    client's ``contacts``) enables the per-contact look-ups.
     """
 
     def __init__(
@@ -39,8 +61,10 @@ class MessageBirdMembership(MembershipBase):
         max_remove_per_call: int | None = None,
         concurrency: int | None = None,
         members_page_size: int = DEFAULT_PAGE_SIZE,
+        contacts: Contacts | None = None,
     ) -> None:
         self._groups = _groups_of(groups)
+        self._contacts = contacts
         self._groups_seen = GroupsSeen(self._groups.get)
         super().__init__(
             LIMITS,
@@ -86,11 +110,39 @@ class MessageBirdMembership(MembershipBase):
             return BatchResult.all_already([contact_id])
         return BatchResult.all_done([contact_id])
 
+    def canonical_id(self, value: str) -> str:
+        """The contact id as MessageBird lists it: surrounding whitespace dropped."""
+        return canonical_id(value)
+
     async def members(self, group_id: str) -> AsyncIterator[str]:
-        """The contact ids in a group, page by page."""
+        """The contact ids in a group, page by page (``totalCount`` proves the read complete)."""
         pager = self._groups.list_contacts(group_id, page_size=self._members_page_size)
         async for contact in pager:
-            yield contact.id
+            yield canonical_id(contact.id)
+
+    async def check_members(self, group_id: str, ids: Sequence[str]) -> Mapping[str, bool]:
+        """Whether each id is a member now: the group's size (one request), then one
+        ``GET /contacts/{id}/groups`` per id or the group's listing, whichever is fewer."""
+        values = list(ids)
+        if not values:
+            return {}
+        group = await self._groups.get(group_id)
+        size = group.contacts.total_count if group.contacts is not None else None
+        pages = group_read_pages(size or 0, self._members_page_size)
+        if self._contacts is not None and (size is None or cheaper_per_id(len(values), 1, pages)):
+            look_up = partial(self._in_group, self._contacts, group.id)
+            return await look_up_each(values, look_up, concurrency=self.default_concurrency)
+        return await read_ids(self.members(group_id), values)
+
+    async def _in_group(self, contacts: Contacts, group_id: str, contact_id: str) -> bool:
+        pager = contacts.list_groups(contact_id, page_size=self._members_page_size)
+        try:
+            async for group in pager:
+                if group.id == group_id:
+                    return True
+        except NotFoundError:
+            return False  # no such contact: no member of any group
+        return False
 
 
 def _groups_of(given: object) -> Groups:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import quote
 
-from .._http import AdapterLimits, Response
+from .._http import AdapterLimits, Response, path_segment
 from ..errors import InvalidRequestError
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "MAX_IDS_PER_ADD",
     "MAX_IDS_PER_REMOVE",
     "PROVIDER",
+    "canonical_id",
     "has_no_body",
     "ids_form",
     "next_offset",
@@ -58,6 +59,15 @@ def normalize_msisdn(value: object, *, what: str = "msisdn") -> str:
             provider=PROVIDER,
         )
     return text
+
+
+def canonical_id(value: str) -> str:
+    """A contact id as MessageBird stores and lists it: surrounding whitespace dropped, nothing
+    else changed (ids look like 32 lower-case hex digits, but no source says the vendor reads
+    them case-insensitively, so case is kept); an empty id or one that is no path segment
+    (``.``, ``..``, control characters) is refused."""
+    text = value.strip() if isinstance(value, str) else value
+    return path_segment(text, what="contact id", provider=PROVIDER)
 
 
 def optional_text(value: object, what: str) -> str | None:

@@ -97,6 +97,7 @@ class Client(BaseClient):
         self.contacts = Contacts(transport, compress=self._compress)
         self._membership = MessageFlowMembership(
             self.groups,
+            contacts=self.contacts,
             max_add_per_call=self._max_add_per_call,
             max_remove_per_call=self._max_remove_per_call,
             concurrency=self._membership_concurrency,

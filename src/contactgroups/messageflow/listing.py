@@ -20,9 +20,17 @@ from ..errors import NotFoundError
 from .models import converter
 from .wire import MAX_PAGE_SIZE, PROVIDER, is_no_results, listed_ids, request_id_of
 
-__all__ = ["listing"]
+__all__ = ["listing", "requests_to_read"]
 
 T = TypeVar("T")
+
+
+def requests_to_read(count: int, page_size: int) -> int:
+    """Requests a walk over ``count`` items costs: the full pages, then the short page or the
+    404 that ends them (two for a listing that fits in one short page: see the module docs)."""
+    if 0 < count < page_size:
+        return 2
+    return count // page_size + 1
 
 
 def listing(
@@ -33,11 +41,14 @@ def listing(
     *,
     page_size: int,
     max_items: int | None,
+    total: int | None = None,
 ) -> Pager[T]:
     """A pager over ``GET <segments>?offset&limit&<params>``, items read as ``model``.
 
-    ``model`` None: the items' ``id`` only, as ``str`` (the fast path a membership read uses).
-    A 202 + ``Retry-After`` is waited out like any long-running action.
+    ``model`` None: the items' ``id`` only, as canonical ``str`` (the fast path a membership
+    read uses). A 202 + ``Retry-After`` is waited out like any long-running action. ``total``
+    (a count read elsewhere, e.g. ``GET /group/{id}/count``) goes on every page, so the pager
+    proves the walk against it: ending short of it raises ``MalformedResponseError``.
     """
 
     # set once a page came back as long as asked: from then on a short page is the last
@@ -53,7 +64,9 @@ def listing(
         except NotFoundError as exc:
             if not is_no_results(exc):
                 raise
-            return Page(items=(), offset=offset, limit=limit, request_id=exc.request_id)
+            return Page(
+                items=(), offset=offset, limit=limit, total=total, request_id=exc.request_id
+            )
         body = response.json()
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):
             # a listing's 200 always carries `data`; anything else is not the vendor speaking
@@ -72,6 +85,7 @@ def listing(
             offset=offset,
             limit=limit,
             next_offset=None if last else offset + len(items),
+            total=total,
             request_id=request_id_of(body, response.secrets),
         )
 

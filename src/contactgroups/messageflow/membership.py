@@ -7,14 +7,31 @@ are ``failed``. Built on ``Groups``' public methods only.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from functools import partial
 
-from .._http import MembershipBase
-from ..errors import ContactGroupsError, InvalidRequestError, OutcomeUnknownError
+from .._http import MembershipBase, cheaper_per_id, look_up_each, read_ids
+from ..errors import (
+    ContactGroupsError,
+    InvalidRequestError,
+    MalformedResponseError,
+    OutcomeUnknownError,
+)
 from ..membership import BatchResult
+from .contacts import Contacts
 from .groups import Groups
+from .listing import requests_to_read
 from .models import BulkResult, ItemError
-from .wire import DEFAULT_CONCURRENCY, LIMITS, MAX_IDS_PER_CALL, PROVIDER, numeric_id
+from .wire import (
+    DEFAULT_CONCURRENCY,
+    LIMITS,
+    MAX_IDS_PER_CALL,
+    MAX_PAGE_SIZE,
+    PROVIDER,
+    canonical_id,
+    digits_key,
+    numeric_id,
+)
 
 # the limits are defined in `wire`; they stay importable from here
 __all__ = ["DEFAULT_CONCURRENCY", "MAX_IDS_PER_CALL", "MessageFlowMembership"]
@@ -26,10 +43,7 @@ def _key(value: str | None) -> str | None:
     """An id as the vendor echoes it, normalised (``"007"``, ``7`` and ``" 7"`` are one id)."""
     if value is None:
         return None
-    text = value.strip()
-    if text.isascii() and text.isdigit():
-        return text.lstrip("0") or "0"  # str(int(text)) without a limit on the digits
-    return text
+    return digits_key(value) or value.strip()
 
 
 class MessageFlowMembership(MembershipBase):
@@ -37,8 +51,17 @@ class MessageFlowMembership(MembershipBase):
     /group/{groupId}/contact`` per chunk of up to 1000 contact ids (a 207 fails only the ids it
     names), members read through the listing, 1000 per page.
 
+    ``canonical_id``: digits without leading zeros or surrounding whitespace (``"007"`` is
+    ``"7"``); anything else is refused. The listing gives no total, so ``members`` first asks
+    ``GET /group/{id}/count`` and raises unless the walk reads that many (an unreadable count
+    proves nothing: it raises too). ``check_members`` costs at most k + 1 requests: for k <= 2
+    one ``GET /contact?group={id}&id={contact}&limit=1`` per id (a 404, no results, is no
+    member), else the count, then the per-id look-ups or the group read at 1000 per page,
+    whichever is fewer. A look-up answering another contact (the filter not applied) raises.
+
     ``max_add_per_call`` / ``max_remove_per_call`` (1..1000, default 1000) size the calls;
-    ``concurrency`` (default 4) is how many ``multi`` runs at once.
+    ``concurrency`` (default 4) is how many ``multi`` runs at once; ``contacts`` (the client's)
+    enables the per-id look-ups.
     """
 
     def __init__(
@@ -48,8 +71,10 @@ class MessageFlowMembership(MembershipBase):
         max_add_per_call: int | None = None,
         max_remove_per_call: int | None = None,
         concurrency: int | None = None,
+        contacts: Contacts | None = None,
     ) -> None:
         self._groups = groups
+        self._contacts = contacts
         super().__init__(
             LIMITS,
             max_add_per_call=max_add_per_call,
@@ -69,10 +94,58 @@ class MessageFlowMembership(MembershipBase):
             self._groups.remove_contacts, group_id, ids, self.max_remove_per_call, "remove"
         )
 
+    def canonical_id(self, value: str) -> str:
+        """The contact id as MessageFlow lists it: ``"007"`` and ``" 7 "`` are ``"7"``."""
+        return canonical_id(value)
+
     async def members(self, group_id: str) -> AsyncIterator[str]:
-        """Every member's contact id, 1000 per page."""
-        async for contact_id in self._groups.list_contact_ids(group_id):
+        """Every member's contact id, 1000 per page, proven against the group's count."""
+        count = await self._count(group_id)
+        async for contact_id in self._groups.list_contact_ids(group_id, expected=count):
             yield contact_id
+
+    async def check_members(self, group_id: str, ids: Sequence[str]) -> Mapping[str, bool]:
+        """Whether each id is a member now: one filtered contact search per id, or the count and
+        the group read, whichever is fewer (at most k + 1 requests)."""
+        values = list(ids)
+        if not values:
+            return {}
+        if self._contacts is None:
+            return await read_ids(self.members(group_id), values)
+        look_up = partial(self._in_group, self._contacts, group_id)
+        # the group read costs the count and at least two pages (the 404 that ends it)
+        if cheaper_per_id(len(values), 1, 2):
+            return await look_up_each(values, look_up, concurrency=self.default_concurrency)
+        count = await self._count(group_id)
+        if cheaper_per_id(len(values), 1, requests_to_read(count, MAX_PAGE_SIZE)):
+            return await look_up_each(values, look_up, concurrency=self.default_concurrency)
+        listing = self._groups.list_contact_ids(group_id, expected=count)
+        return await read_ids(listing, values)
+
+    async def _count(self, group_id: str) -> int:
+        count = await self._groups.reported_count(group_id)
+        if count is None:
+            raise MalformedResponseError(
+                "MessageFlow's member count did not read as a count: the member listing "
+                "(which gives no total) cannot be proven complete",
+                status=200,
+                provider=PROVIDER,
+            )
+        return count
+
+    @staticmethod
+    async def _in_group(contacts: Contacts, group_id: str, contact_id: str) -> bool:
+        page = await contacts.list(group_id=group_id, contact_id=contact_id, page_size=1)
+        for contact in page.items:
+            if digits_key(str(contact.id)) != contact_id:
+                raise MalformedResponseError(
+                    "MessageFlow answered a search for one contact id with another contact "
+                    "(the id filter was not applied): membership unknown",
+                    status=200,
+                    provider=PROVIDER,
+                    request_id=page.request_id,
+                )
+        return bool(page.items)
 
     async def _apply(
         self, call: _Call, group_id: str, ids: Sequence[str], limit: int, verb: str

@@ -25,8 +25,10 @@ __all__ = [
     "MEMBER_ORDER_BY",
     "ORDER_DIRECTIONS",
     "PROVIDER",
+    "canonical_id",
     "count_of",
     "data_list",
+    "digits_key",
     "envelope",
     "id_array",
     "ids_of",
@@ -86,6 +88,26 @@ def numeric_id(value: object, *, what: str = "id") -> int:
         f"{what} must be digits: MessageFlow ids are integers (got {shown!r})",
         provider=PROVIDER,
     )
+
+
+def digits_key(value: str) -> str | None:
+    """A string of ASCII digits (surrounding whitespace dropped) without its leading zeros, the
+    form the vendor lists (``"007"``, ``" 7 "`` -> ``"7"``); None for anything else. No
+    conversion to ``int``, so no limit on the digits."""
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return text.lstrip("0") or "0"
+    return None
+
+
+def canonical_id(value: str, *, what: str = "contact id") -> str:
+    """An id as MessageFlow stores and lists it (``digits_key``); anything that is not digits
+    is refused with ``InvalidRequestError`` (MessageFlow ids are integers)."""
+    key = digits_key(value) if isinstance(value, str) else None
+    if key is None:
+        numeric_id(value, what=what)  # raises, saying what is wrong
+        raise InvalidRequestError(f"{what} must be digits", provider=PROVIDER)  # pragma: no cover
+    return key
 
 
 def numeric_ids(ids: Iterable[str | int], *, what: str) -> list[int]:
@@ -257,14 +279,16 @@ def ids_of(data: Iterable[Any]) -> tuple[str, ...]:
 
 
 def listed_ids(response: Response, data: list[Any]) -> tuple[str, ...]:
-    """The ids of the contacts on a listing page, strictly: a listed contact without one is a
-    malformed answer (a member must never be silently dropped)."""
+    """The ids of the contacts on a listing page in canonical form (``canonical_id``), strictly:
+    a listed contact without an integer id is a malformed answer (a member must never be
+    silently dropped)."""
     ids: list[str] = []
     for item in data:
         value = item.get("id") if isinstance(item, dict) else None
-        if isinstance(value, str) and value:
-            ids.append(value)
-        elif isinstance(value, int) and not isinstance(value, bool):
+        key = digits_key(value) if isinstance(value, str) else None
+        if key is not None:
+            ids.append(key)
+        elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             ids.append(str(value))
         else:
             raise response.malformed(f"a listed contact has no usable id: {item!r:.100}")

@@ -39,6 +39,7 @@ __all__ = [
     "MAX_NEW_CONTACTS",
     "MEMBERS_PAGE_SIZE",
     "PROVIDER",
+    "canonical_id",
     "filter_values",
     "id_filter",
     "is_vendor_not_found",
@@ -115,6 +116,13 @@ def id_filter(ids: Iterable[object], what: str, max_items: int) -> str:
                 f"{what} {value!r} must not contain a comma", provider=PROVIDER
             )
     return ",".join(dict.fromkeys(values))
+
+
+def canonical_id(value: str) -> str:
+    """A contact id as Messengeo stores and lists it: surrounding whitespace dropped, nothing
+    else (ids are written as strings of digits, but nothing says ``"007"`` is ``"7"``); an id
+    with a comma (it would split in the ``id=`` filter) or an empty one is refused."""
+    return one_id(value.strip() if isinstance(value, str) else value, "contact id")
 
 
 def one_id(value: object, what: str) -> str:

@@ -8,10 +8,11 @@ the contact (a 409 there means it exists) and tries the add once more.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from functools import partial
 from typing import ClassVar
 
-from .._http import GroupsSeen, MembershipBase
+from .._http import GroupsSeen, MembershipBase, cheaper_per_id, check_whole, look_up_each
 from ..errors import (
     ConflictError,
     InvalidRequestError,
@@ -19,8 +20,12 @@ from ..errors import (
     ValidationError,
 )
 from ..membership import BatchResult
+from .models import Contact
 from .resources import Contacts, Groups
-from .wire import DEFAULT_CONCURRENCY, LIMITS, PROVIDER, check_phone
+from .wire import DEFAULT_CONCURRENCY, LIMITS, PROVIDER, canonical_phone, check_phone
+
+#: Requests a group read costs at Messente: the group (its ``contactsCount``), then its contacts.
+GROUP_READ_REQUESTS = 2
 
 __all__ = ["MessenteMembership"]
 
@@ -34,6 +39,14 @@ class MessenteMembership(MembershipBase):
     a contact that does not exist yet before adding it (two more calls for that phone).
     Per-phone rejections (invalid number, still 404) land in ``failed``; errors of the call
     itself (auth, 5xx after retries, transport) raise.
+
+    ``canonical_id``: E.164 with ``+`` (E.123 spaces, hyphens and dots dropped; no ``+``,
+    ``00`` or parentheses refused as ambiguous). ``members`` reads the group's
+    ``contactsCount`` and then its contacts (2 requests: Messente does not page) and raises
+    unless the answer holds them all. ``check_members`` costs min(k, 2) requests: for k <= 2
+    one ``GET /phonebook/contacts/{phone}/groups`` per phone (404: no contact, so no member; a
+    missing group has no members; the answer carries no count, so it is trusted whole), else
+    the group read that ``members`` does.
     """
 
     DEFAULT_CONCURRENCY: ClassVar[int] = DEFAULT_CONCURRENCY
@@ -100,10 +113,41 @@ class MessenteMembership(MembershipBase):
             return BatchResult(failed={phone: exc})
         return BatchResult.all_done([phone])
 
+    def canonical_id(self, value: str) -> str:
+        """The phone number as Messente lists it (E.164); ambiguous forms are refused."""
+        return canonical_phone(value)
+
     async def members(self, group_id: str) -> AsyncIterator[str]:
-        """The phone numbers in the group (one request: Messente does not page)."""
-        async for contact in self._groups.list_contacts([group_id]):
-            yield contact.phone_number
+        """The phone numbers in the group: its ``contactsCount``, then its contacts in one
+        answer (Messente does not page), which must hold them all (else
+        ``MalformedResponseError``: a truncated answer proves nothing)."""
+        for contact in await self._read_group(group_id):
+            yield canonical_phone(contact.phone_number)
+
+    async def check_members(self, group_id: str, ids: Sequence[str]) -> Mapping[str, bool]:
+        """Whether each phone is in the group now: one look-up of its groups per phone, or the
+        group read (2 requests), whichever is fewer."""
+        phones = list(ids)
+        if not phones:
+            return {}
+        if cheaper_per_id(len(phones), 1, GROUP_READ_REQUESTS):
+            look_up = partial(self._in_group, group_id)
+            return await look_up_each(phones, look_up, concurrency=self.default_concurrency)
+        listed = {canonical_phone(c.phone_number) for c in await self._read_group(group_id)}
+        return {phone: phone in listed for phone in phones}
+
+    async def _read_group(self, group_id: str) -> list[Contact]:
+        group = await self._groups.get(group_id)
+        contacts = await self._groups.list_contacts([group_id]).collect()
+        check_whole(contacts, group.contacts_count, provider=PROVIDER)
+        return contacts
+
+    async def _in_group(self, group_id: str, phone: str) -> bool:
+        try:
+            groups = await self._contacts.list_groups(phone).collect()
+        except NotFoundError:
+            return False  # no such contact: in no group
+        return any(group.id == group_id for group in groups)
 
     @staticmethod
     def _single(ids: Sequence[str], limit: int) -> str:

@@ -5,6 +5,7 @@ A leaf module: it imports only the core, so every other Messente module can impo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, TypeVar
 
@@ -18,6 +19,7 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "MAX_PHONES_PER_CALL",
     "PROVIDER",
+    "canonical_phone",
     "check_phone",
     "contact_fields",
     "many",
@@ -44,6 +46,26 @@ T = TypeVar("T")
 def check_phone(phone: object) -> str:
     """``phone`` if it is E.164 (Messente's contact key), else ``InvalidRequestError``."""
     return require_e164(phone, provider=PROVIDER)
+
+
+#: The visual separators E.123 allows between digit groups of an international number.
+_SEPARATORS = re.compile(r"[ .-]")
+
+
+def canonical_phone(value: str) -> str:
+    """A phone number as Messente stores and lists it: E.164 with its ``+``.
+
+    Surrounding whitespace and the separators of E.123's international form (spaces, hyphens,
+    dots) after the ``+`` are dropped: ``"+372 5100-0000"`` is ``"+37251000000"``. Anything
+    ambiguous is refused (``InvalidRequestError``), never guessed: a number without ``+`` (a
+    ``00``/``011`` prefix or a bare national number means different numbers in different
+    countries), parentheses (``+44 (0)20...``: the trunk ``0`` must go, but only there),
+    letters, non-ASCII digits.
+    """
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and text.startswith("+"):
+        text = "+" + _SEPARATORS.sub("", text[1:])
+    return check_phone(text)
 
 
 def _envelope(response: Response, key: str) -> Any:

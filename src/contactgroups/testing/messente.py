@@ -90,6 +90,8 @@ class MessenteFake(FakeServer):
     - ``group_filter``: several ``groupIds`` give the ``"union"`` (no duplicates) or the
       ``"intersection"`` of the groups' contacts.
     - ``max_group_name_length``: longer names give 400 (None: no limit).
+    - ``list_cap``: ``GET /phonebook/contacts`` answers at most this many contacts and says
+      nothing of the rest (unconfirmed hostile case; None, the default, answers whole).
     - ``deletion_days`` and ``today``: ``scheduledDeletionDate`` is ``today() + deletion_days``
       from the day a contact is in no group (created without one, or left its last group), and
       null while it is in a group. This reading of the vendor's field is our inference.
@@ -107,6 +109,7 @@ class MessenteFake(FakeServer):
         unknown_group_filter: Literal["empty", "error"] = "empty",
         group_filter: Literal["union", "intersection"] = "union",
         max_group_name_length: int | None = None,
+        list_cap: int | None = None,
         deletion_days: int = 30,
         today: Callable[[], dt.date] | None = None,
         record: bool = True,
@@ -118,6 +121,7 @@ class MessenteFake(FakeServer):
         self.unknown_group_filter = unknown_group_filter
         self.group_filter = group_filter
         self.max_group_name_length = max_group_name_length
+        self.list_cap = list_cap
         self.deletion_days = deletion_days
         self.today = today or (lambda: dt.datetime.now(dt.timezone.utc).date())
         self.groups: dict[str, _Group] = {}
@@ -170,7 +174,7 @@ class MessenteFake(FakeServer):
 
     def seed_contact(self, phone: str, **fields: str | None) -> str:
         """Create one contact directly in state (wire field names: ``firstName=...``)."""
-        if not E164_RE.match(phone) or phone in self.contacts:
+        if not E164_RE.fullmatch(phone) or phone in self.contacts:
             raise ValueError(f"{phone!r} is not a new E.164 phone number")
         unknown = set(fields) - set(CONTACT_FIELDS)
         if unknown:
@@ -256,7 +260,7 @@ class MessenteFake(FakeServer):
     @staticmethod
     def _phone(request: web.Request) -> str:
         phone = request.match_info["phone"]
-        if not E164_RE.match(phone):
+        if not E164_RE.fullmatch(phone):
             raise _problem(400, "Invalid phone number")
         return phone
 
@@ -347,7 +351,7 @@ class MessenteFake(FakeServer):
     async def _list_contacts(self, request: web.Request) -> web.Response:
         group_ids = request.query.getall("groupIds", [])
         if not group_ids:
-            return json_response({"contacts": [c.wire() for c in self.contacts.values()]})
+            return self._contacts_answer(list(self.contacts))
         groups: list[_Group] = []
         for group_id in group_ids:
             if not self._is_uuid(group_id):
@@ -367,12 +371,16 @@ class MessenteFake(FakeServer):
         elif groups:
             first, *rest = groups
             phones = {p: None for p in first.members if all(p in g.members for g in rest)}
-        return json_response({"contacts": [self.contacts[p].wire() for p in phones]})
+        return self._contacts_answer(list(phones))
+
+    def _contacts_answer(self, phones: list[str]) -> web.Response:
+        shown = phones if self.list_cap is None else phones[: self.list_cap]
+        return json_response({"contacts": [self.contacts[p].wire() for p in shown]})
 
     async def _create_contact(self, request: web.Request) -> web.Response:
         data = await self._body(request)
         phone = data.get("phoneNumber")
-        if not isinstance(phone, str) or not E164_RE.match(phone):
+        if not isinstance(phone, str) or not E164_RE.fullmatch(phone):
             raise _problem(400, "Field 'phoneNumber' must be a phone number in E.164 format")
         if phone in self.contacts:
             raise _problem(409, f"Contact with phone number {phone} already exists")

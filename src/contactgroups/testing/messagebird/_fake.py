@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
@@ -47,6 +47,8 @@ class MessageBirdFake(FakeServer):
             nothing; "ignore" skips them. Ids already in the group are skipped silently.
         max_limit: the largest ``limit`` a listing accepts (a larger one is 422/code 10).
         default_limit: the page size when ``limit`` is not sent.
+        page_cap: serve at most this many items per page whatever ``limit`` asked (echoing the
+            limit asked; unconfirmed: no maximum page size is documented). None: no cap.
         group_update_status / contact_update_status: 200 (the object, as the seed documents) or
             204 (no body, as the SDK fixtures expect) on PATCH.
         query_access_key: also accept ``?access_key=`` instead of the header.
@@ -64,6 +66,7 @@ class MessageBirdFake(FakeServer):
         unknown_ids: Literal["error", "ignore"] = "error",
         max_limit: int = 250,
         default_limit: int = 20,
+        page_cap: int | None = None,
         group_update_status: Literal[200, 204] = 200,
         contact_update_status: Literal[200, 204] = 200,
         query_access_key: bool = False,
@@ -77,6 +80,7 @@ class MessageBirdFake(FakeServer):
         self.unknown_ids = unknown_ids
         self.max_limit = max_limit
         self.default_limit = default_limit
+        self.page_cap = page_cap
         self.group_update_status = group_update_status
         self.contact_update_status = contact_update_status
         self.query_access_key = query_access_key
@@ -129,6 +133,13 @@ class MessageBirdFake(FakeServer):
         start = self._next_msisdn
         self._next_msisdn += n
         return [self._store_contact(start + i, None, None, created).id for i in range(n)]
+
+    def seed_members(self, group_id: str, contact_ids: Iterable[str]) -> None:
+        """Put existing contacts into a group directly in state (no requests)."""
+        group = self.groups[group_id]
+        for contact_id in contact_ids:
+            group.members.add(contact_id)
+            self.contacts[contact_id].groups.add(group_id)
 
     def member_ids(self, group_id: str) -> set[str]:
         """The contact ids in a group (KeyError for an unknown group)."""
@@ -200,7 +211,8 @@ class MessageBirdFake(FakeServer):
         if limit > self.max_limit:
             raise reject(422, 10, f"limit must be at most {self.max_limit}", "limit")
         total = len(keys)
-        items = [render(k) for k in keys.page(offset, limit)]
+        served = limit if self.page_cap is None else min(limit, self.page_cap)
+        items = [render(k) for k in keys.page(offset, served)]
         url = f"{self.url}{path}"
 
         def link(at: int) -> str:

@@ -56,6 +56,8 @@ class MessageFlowFake(FakeServer):
         write_data: whether a write that fully succeeds (200) lists the processed items in
             ``data``. The captured vendor page shows these answers with ``meta`` only, so the
             default is False; a 207 always carries ``data`` and ``errors`` together.
+        page_cap: serve at most this many items per listing page whatever ``limit`` asked
+            (below the documented 1000: a vendor capping pages; None = no cap).
     """
 
     prefix = "/v2.1"
@@ -71,6 +73,7 @@ class MessageFlowFake(FakeServer):
         expires_in: float | None = 60.0,
         all_failed_status: int = 207,
         write_data: bool = False,
+        page_cap: int | None = None,
         record: bool = True,
     ) -> None:
         super().__init__(faults=faults, record=record)
@@ -84,7 +87,7 @@ class MessageFlowFake(FakeServer):
         self.groups: dict[str, Group] = {}
         self._contacts = ContactBook()
         self._next_group = 1001
-        self._wire = Envelopes()
+        self._wire = Envelopes(page_cap)
         p = self.prefix
         router = self.app.router
         router.add_get(f"{p}/group", self._list_groups)

@@ -51,8 +51,9 @@ class Envelopes:
     """Answers in MessageFlow's envelope (every ``meta`` with a fresh ``uniqId``) and the request
     checks that refuse with them."""
 
-    def __init__(self) -> None:
+    def __init__(self, page_cap: int | None = None) -> None:
         self._rng = random.Random()
+        self.page_cap = page_cap
 
     def meta(self, status: int, data: int, errors: int) -> dict[str, Any]:
         return {
@@ -119,7 +120,7 @@ class Envelopes:
             raise self.bad_request("The body is not valid JSON") from None
 
     def paging(self, request: web.Request) -> tuple[int, int]:
-        """``offset`` and ``limit`` (silently capped at ``MAX_LIMIT``)."""
+        """``offset`` and ``limit`` (silently capped at ``MAX_LIMIT`` and ``page_cap``)."""
         query = request.query
         try:
             offset = int(query.get("offset", "0"))
@@ -128,7 +129,7 @@ class Envelopes:
             raise self.bad_request("offset and limit must be integers") from None
         if offset < 0 or limit < 1:
             raise self.bad_request("offset must be >= 0 and limit >= 1")
-        return offset, min(limit, MAX_LIMIT)
+        return offset, min(limit, MAX_LIMIT, self.page_cap or MAX_LIMIT)
 
     def descending(self, request: web.Request) -> bool:
         direction = request.query.get("orderDirection", "DESC").upper()

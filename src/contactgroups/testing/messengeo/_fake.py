@@ -95,16 +95,13 @@ class MessengeoFake(FakeServer):
         self.tokens: dict[str, float] = {}
         self.account = Account()
         self.app.router.add_post("/token", self._token)
-        for path, methods in (
-            ("/rest/lists", {"GET": self._read_lists, "POST": self._post_lists}),
-            ("/rest/contacts", {"GET": self._read_contacts, "POST": self._create_contacts}),
-        ):
-            for method, handler in methods.items():
+        lists = (self._read_lists, self._post_lists, self._update_lists, self._delete_lists)
+        contacts = (
+            self._read_contacts, self._create_contacts, self._update_contacts, self._delete_contacts
+        )  # fmt: skip
+        for path, handlers in (("/rest/lists", lists), ("/rest/contacts", contacts)):
+            for method, handler in zip(("GET", "POST", "PUT", "DELETE"), handlers, strict=True):
                 self.app.router.add_route(method, path, self._api(handler))
-        self.app.router.add_put("/rest/lists", self._api(self._update_lists))
-        self.app.router.add_delete("/rest/lists", self._api(self._delete_lists))
-        self.app.router.add_put("/rest/contacts", self._api(self._update_contacts))
-        self.app.router.add_delete("/rest/contacts", self._api(self._delete_contacts))
 
     @property
     def lists(self) -> dict[str, ListRow]:
@@ -125,6 +122,10 @@ class MessengeoFake(FakeServer):
     def seed_contacts(self, n: int) -> list[str]:
         """``n`` new contacts (with e-mail and mobile), straight into state; their ids."""
         return self.account.seed_contacts(n)
+
+    def seed_members(self, group_id: str, contact_ids: Iterable[str]) -> None:
+        """Put existing contacts into list ``group_id``, straight into state."""
+        self.account.join_all(self.lists[group_id], contact_ids)
 
     def member_ids(self, group_id: str) -> set[str]:
         """The contact ids in list ``group_id`` (empty if there is no such list)."""

@@ -88,6 +88,13 @@ class Account:
         self._contact_lists.setdefault(cid, set()).add(row.id)
         return True
 
+    def join_all(self, row: ListRow, cids: Iterable[str]) -> None:
+        """Put existing contacts into the list (test seeding; unknown ids are a KeyError)."""
+        for cid in cids:
+            if cid not in self.contacts:
+                raise KeyError(cid)
+            self.join(row, cid)
+
     def leave(self, row: ListRow, cid: str) -> bool:
         """Take a contact out of the list; False if it was not in it."""
         if cid not in row.members:
