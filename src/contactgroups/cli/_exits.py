@@ -30,6 +30,7 @@ __all__ = [
     "RefusedError",
     "UsageError",
     "error_data",
+    "error_fields",
     "exit_code",
     "job_exit_code",
     "plural",
@@ -111,13 +112,22 @@ def job_exit_code(reports: Iterable[multi.Report]) -> Exit:
     return Exit.NOT_LANDED
 
 
+def error_fields(error: BaseException) -> dict[str, Any]:
+    """What JSON shows of an error: its class, message (scrubbed when printed), the vendor's
+    HTTP status and its own error code (null when the vendor did not answer or send one)."""
+    return {
+        "type": type(error).__name__,
+        "message": str(error),
+        "status": error.status if isinstance(error, APIError) else None,
+        "code": error.code if isinstance(error, APIError) else None,
+    }
+
+
 def error_data(error: BaseException, provider: str | None) -> dict[str, Any]:
     """``{"error": {...}}``, what ``--json`` prints for an error (before scrubbing)."""
     return {
         "error": {
-            "type": type(error).__name__,
-            "message": str(error),
-            "status": error.status if isinstance(error, APIError) else None,
+            **error_fields(error),
             "provider": getattr(error, "provider", None) or provider,
             "exit_code": int(exit_code(error)),
         }
