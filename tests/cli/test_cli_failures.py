@@ -331,3 +331,45 @@ async def test_json_after_a_deadline_lists_the_unsent_ids_as_not_attempted(
     assert all(e["error"] is None for e in unsent)
     _, written = failures_file(tmp_path / "f.txt")
     assert {e["id"] for e in unsent} <= set(written)
+
+
+async def test_a_run_that_stops_on_an_error_leaves_no_failures_file_of_the_last_run(
+    fake: MessenteFake,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    group = fake.seed_group("G")
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(fake.seed_contacts(2)) + "\n", encoding="utf-8")
+    for action in ("add", "remove"):  # what an earlier sync left
+        (tmp_path / f"failed.{action}.txt").write_text(
+            f"{MARKER} ({action}): ...\n+37250000000\n", encoding="utf-8"
+        )
+    monkeypatch.setenv("MESSENTE_PASSWORD", "not-the-password")  # the group's read is refused
+    code, _, err = await run(
+        capsys, "members", "sync", "--provider", "messente", "--base-url", fake.url,
+        "--group", group, "--ids-file", str(ids_file),
+        "--failed-file", str(tmp_path / "failed.txt"),
+    )  # fmt: skip
+    assert code == 3, err
+    assert sorted(os.listdir(tmp_path)) == ["ids.txt"]
+
+
+async def test_a_re_run_that_stops_on_an_error_keeps_the_failures_file_it_reads(
+    fake: MessenteFake,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    group = fake.seed_group("G")
+    failed = tmp_path / "failed.txt"
+    kept = f"{MARKER} (add): ...\n{fake.seed_contacts(1)[0]}\n"
+    failed.write_text(kept, encoding="utf-8")
+    monkeypatch.delenv("MESSENTE_PASSWORD")
+    code, _, err = await run(
+        capsys, "members", "add", "--provider", "messente", "--base-url", fake.url,
+        "--group", group, "--ids-file", str(failed), "--failed-file", str(failed),
+    )  # fmt: skip
+    assert code == 3, err  # a variable not set
+    assert failed.read_text(encoding="utf-8") == kept

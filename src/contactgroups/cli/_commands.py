@@ -321,6 +321,7 @@ async def members(args: argparse.Namespace, console: SafeConsole) -> int:
     for written in write(reports, paths, provider.name, args.group):
         out.print(
             f"{plural(written.count, 'id')} did not land; they are listed in "
-            f"{out.vendor_text(written.path)}; re-run them with: {out.vendor_text(written.rerun)}"
+            f"{out.vendor_text(written.path)}; re-run them with: {out.vendor_text(written.rerun)}",
+            soft_wrap=True,  # one line, to copy
         )
     return job_exit_code(reports)
