@@ -143,7 +143,9 @@ async def test_members_add_reports_failures_and_writes_them(
     report = json.loads(out)
     assert report["total"] == 61
     assert report["outcomes"] == {"added": 60, "failed": 1}
-    assert (tmp_path / "failed-ids.txt").read_text() == "ffffffffffffffffffffffffffffffff\n"
+    header, *written = (tmp_path / "failed-ids.txt").read_text().splitlines()
+    assert header.startswith("# contactgroups failures file (add): ")
+    assert written == ["ffffffffffffffffffffffffffffffff"]
     assert "failed-ids.txt" in err
     assert mb.member_ids(group) == set(good)
 
@@ -268,8 +270,12 @@ async def test_sync_writes_the_failures_of_both_phases(tmp_path: Path) -> None:
         assert code == 1
         assert "1 id did not land" in out
         assert fake.member_ids(group) == {ids[1], ids[2]}
-        # one file for both phases, each headed by its action; '#' lines are skipped on input
-        assert (tmp_path / "failed-ids.txt").read_text() == f"# add\n{unknown}\n"
+        # a file per phase, and only for a phase with failures; '#' lines are skipped on input
+        header, *written = (tmp_path / "failed-ids.add.txt").read_text().splitlines()
+        assert header.startswith("# contactgroups failures file (add): ")
+        assert written == [unknown]
+        assert not (tmp_path / "failed-ids.remove.txt").exists()
+        assert not (tmp_path / "failed-ids.txt").exists()
 
 
 async def test_bad_options_exit_2(tmp_path: Path) -> None:

@@ -157,7 +157,7 @@ async def test_json_errors_are_json_on_stdout(
     for args, expected in cases:
         code, out, _ = await run(capsys, *args)
         error = json.loads(out)["error"]
-        assert set(error) == {"type", "message", "status", "provider", "exit_code"}
+        assert set(error) == {"type", "message", "status", "code", "provider", "exit_code"}
         assert error.items() >= expected.items(), error
         assert error["exit_code"] == code
         assert error["message"]

@@ -40,7 +40,8 @@ async def test_a_deadline_puts_every_unsent_id_in_the_failed_ids_file(
         assert report["deadline_passed"] is True
         unsent = report["outcomes"]["not_attempted"]
         assert unsent >= 250  # at most three calls fit in 0.25 s
-        written = failed_file.read_text(encoding="utf-8").splitlines()
+        header, *written = failed_file.read_text(encoding="utf-8").splitlines()
+        assert header.startswith("# contactgroups failures file (add): ")
         assert len(written) == len(set(written))
         # every id that did not land is listed: the unsent ones and the failed ones (a call cut
         # off in flight is listed too, although the fake may have applied it after we left)

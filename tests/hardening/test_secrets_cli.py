@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,3 +117,35 @@ async def test_the_failing_token_request_of_a_create(
     assert code == 3  # credentials the token endpoint refused
     assert "token endpoint: request refused" in err
     assert leaks([out, err]) == []
+
+
+#: ids each vendor takes the form of
+MEMBER_IDS = {
+    "messagebird": ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"],
+    "messente": ["+37250000001", "+37250000002"],
+    "messageflow": ["100001", "100002"],
+    "messengeo": ["200001", "200002"],
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("status", [401, 422])
+async def test_json_per_id_errors_and_the_failures_file_of_an_echoing_vendor(
+    provider: str, status: int, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ids_file, failed = tmp_path / "ids.txt", tmp_path / "failed.txt"
+    ids_file.write_text("\n".join(MEMBER_IDS[provider]) + "\n", encoding="utf-8")
+    async with EchoVendor(status=status) as vendor:
+        args = ["members", "add", "--provider", provider, "--base-url", vendor.url]
+        args += token_args(provider, vendor.origin, "/oauth/token")
+        args += ["--group", "7", "--ids-file", str(ids_file), "--failed-file", str(failed)]
+        code, out, err = await run_cli(capsys, *args, "--json")
+    assert code in (1, 2, 3), err
+    assert leaks([out, err, failed.read_text(encoding="utf-8")]) == []
+    report = json.loads(out)
+    errors = [entry["error"] for entry in report["ids"]]
+    assert len(errors) == 2 and None not in errors  # every id failed, each with its error
+    # the vendor's echo reached the messages (and, where the vendor's code is text, the code),
+    # scrubbed
+    assert all(REDACTED in e["message"] for e in errors), errors
+    assert {e["status"] for e in errors} <= {status}

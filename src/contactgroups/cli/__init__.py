@@ -4,11 +4,13 @@
   all of them with a progress bar per provider, and the report. No account needed.
 - ``contactgroups groups list|create --provider P``: groups (lists, at Messengeo) at a real vendor.
 - ``contactgroups members add|remove|sync --provider P --group G --ids-file FILE``: a bulk job at
-  a real vendor; failed ids go to a file so the job can be re-run on just those.
+  a real vendor; the ids that did not land go to a failures file per action, headed by the
+  ``members add``/``members remove`` command that re-runs it (sync refuses such a file).
 
 Credentials come from environment variables and are never printed. ``--base-url`` points any
 command at another server (a fake, a proxy). ``--json`` prints JSON for scripts, errors included
-(``{"error": {"type", "message", "status", "provider", "exit_code"}}``). Vendor text is printed
+(``{"error": {"type", "message", "status", "code", "provider", "exit_code"}}``), and every id of
+a job with its outcome. Vendor text is printed
 literally: markup escaped, control characters removed.
 
 Exit codes: 0 done; 1 some ids did not land; 2 usage (or a request the vendor refused as given);

@@ -7,8 +7,7 @@ import argparse
 import re
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -20,6 +19,7 @@ from ..errors import ContactGroupsError, InvalidRequestError
 from ..providers import PROVIDERS, Provider
 from ._console import SafeConsole
 from ._exits import ConfigError, Exit, RefusedError, UsageError, job_exit_code, plural
+from ._failures import check_ids, failure_paths, prepare, read_ids, write
 from ._output import progress, report_dict, report_table
 
 if TYPE_CHECKING:
@@ -249,44 +249,6 @@ async def groups_create(args: argparse.Namespace, console: SafeConsole) -> int:
 # -- members -------------------------------------------------------------------------------------
 
 
-def _read_ids(path: str, stdin: TextIO) -> list[str]:
-    if path == "-":
-        text = stdin.read()
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"cannot read {path}: it is not UTF-8 text") from None
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
-def _check_writable(path: str) -> None:
-    if not Path(path).resolve().parent.is_dir():
-        raise UsageError(f"cannot write {path}: its folder does not exist")
-
-
-def _write_failed(reports: list[multi.Report], path: str) -> int:
-    """Every id that did not land, one per line (a ``# add``/``# remove`` line before each
-    action's ids when there are several), so the file can be fed back as ``--ids-file``."""
-    lines: list[str] = []
-    total = 0
-    for report in reports:
-        ids = [i for _, _, i in report.failed_ids()]
-        if ids:
-            if len(reports) > 1:
-                lines.append(f"# {report.action}")
-            lines.extend(ids)
-            total += len(ids)
-    if total:
-        try:
-            Path(path).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    return total
-
-
 def _show_ids(console: SafeConsole, heading: str, sign: str, ids: Sequence[str]) -> None:
     """The first ``DRY_RUN_SHOWN`` ids, one a line after ``sign``, and how many more there are."""
     if not ids:
@@ -331,10 +293,14 @@ async def _sync(
 
 async def members(args: argparse.Namespace, console: SafeConsole) -> int:
     provider = providers.get(args.provider)
-    ids = _read_ids(args.ids_file, sys.stdin)
+    ids_file = read_ids(args.ids_file, sys.stdin)
+    check_ids(ids_file, args.action, args.ids_file)  # sync never takes a failures file
+    ids = ids_file.ids
     if not ids and args.action != "sync":
         raise UsageError("the ids file holds no ids")
-    _check_writable(args.failed_file)  # found out before the job, not after it
+    # a dry run leaves the failures files alone; a run removes the last run's before it starts
+    paths = {} if getattr(args, "dry_run", False) else failure_paths(args.failed_file, args.action)
+    prepare(paths.values(), args.ids_file)
     out = _progress_console(args, console)
     options: dict[str, Any] = {"deadline": args.deadline}
     if args.concurrency:
@@ -352,10 +318,10 @@ async def members(args: argparse.Namespace, console: SafeConsole) -> int:
     if not args.json:
         for report in reports:
             console.print(report_table(report, f"{provider.name} {report.action}"))
-    failed = _write_failed(reports, args.failed_file)
-    if failed:
+    for written in write(reports, paths, provider.name, args.group):
         out.print(
-            f"{plural(failed, 'id')} did not land; they are listed in "
-            f"{out.vendor_text(args.failed_file)}"
+            f"{plural(written.count, 'id')} did not land; they are listed in "
+            f"{out.vendor_text(written.path)}; re-run them with: {out.vendor_text(written.rerun)}",
+            soft_wrap=True,  # one line, to copy
         )
     return job_exit_code(reports)

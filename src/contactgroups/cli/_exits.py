@@ -30,6 +30,7 @@ __all__ = [
     "RefusedError",
     "UsageError",
     "error_data",
+    "error_fields",
     "exit_code",
     "job_exit_code",
     "plural",
@@ -40,7 +41,7 @@ class Exit(enum.IntEnum):
     """The command's exit codes."""
 
     DONE = 0
-    NOT_LANDED = 1  # some ids did not land (they are in the failed-ids file)
+    NOT_LANDED = 1  # some ids did not land (they are in the failures files)
     USAGE = 2  # the command line is wrong, or the vendor refused what it asked as given
     CONFIG = 3  # credentials or configuration: missing, malformed or refused
     UNAVAILABLE = 4  # a vendor or the network: connection, timeout, 5xx, 429
@@ -50,7 +51,8 @@ class Exit(enum.IntEnum):
 EXIT_CODES_HELP = """\
 exit status:
   0    done
-  1    some ids did not land: they are written to --failed-file, to run the job again on
+  1    some ids did not land: they are written to --failed-file (a sync: FILE.add, FILE.remove),
+       whose first line is the command that re-runs them
   2    usage: a bad option or value, an unreadable ids file, or a request the vendor refused
        as given (no such group, a name it does not take)
   3    credentials or configuration: a variable not set, or credentials the vendor refused
@@ -111,13 +113,22 @@ def job_exit_code(reports: Iterable[multi.Report]) -> Exit:
     return Exit.NOT_LANDED
 
 
+def error_fields(error: BaseException) -> dict[str, Any]:
+    """What JSON shows of an error: its class, message (scrubbed when printed), the vendor's
+    HTTP status and its own error code (null when the vendor did not answer or send one)."""
+    return {
+        "type": type(error).__name__,
+        "message": str(error),
+        "status": error.status if isinstance(error, APIError) else None,
+        "code": error.code if isinstance(error, APIError) else None,
+    }
+
+
 def error_data(error: BaseException, provider: str | None) -> dict[str, Any]:
     """``{"error": {...}}``, what ``--json`` prints for an error (before scrubbing)."""
     return {
         "error": {
-            "type": type(error).__name__,
-            "message": str(error),
-            "status": error.status if isinstance(error, APIError) else None,
+            **error_fields(error),
             "provider": getattr(error, "provider", None) or provider,
             "exit_code": int(exit_code(error)),
         }

@@ -12,11 +12,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import multi
+from ._exits import error_fields
 
-__all__ = ["progress", "report_dict", "report_table"]
+__all__ = ["id_dict", "progress", "report_dict", "report_table"]
 
 
 def report_dict(report: multi.Report) -> dict[str, Any]:
+    """A report for ``--json``: the counts, each provider's summary, and every id with its
+    outcome (``added``, ``removed``, ``already``, ``failed``, ``not_attempted``); ``failed``
+    lists again the ids that did not land (failed or not attempted)."""
+    ids = [id_dict(*row) for row in report.outcomes()]
+    landed = {o.value for o in multi.Outcome if o.ok}
     return {
         "action": report.action,
         "ok": report.ok,
@@ -35,11 +41,23 @@ def report_dict(report: multi.Report) -> dict[str, Any]:
             }
             for name, p in report.providers.items()
         },
-        "failed": [
-            {"provider": t.provider, "group": t.group_id, "id": i, "error": str(e)}
-            for t, i, o, e in report.outcomes()
-            if not o.ok
-        ],
+        "ids": ids,
+        "failed": [entry for entry in ids if entry["outcome"] not in landed],
+    }
+
+
+def id_dict(
+    target: multi.Target, contact_id: str, outcome: multi.Outcome, error: BaseException | None
+) -> dict[str, Any]:
+    """One id of a report: its outcome, and for a failed id why (``error`` is null otherwise)."""
+    return {
+        "provider": target.provider,
+        "group": target.group_id,
+        "id": contact_id,
+        "outcome": outcome.value,
+        "error": (
+            error_fields(error) if outcome is multi.Outcome.FAILED and error is not None else None
+        ),
     }
 
 

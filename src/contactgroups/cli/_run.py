@@ -140,7 +140,11 @@ def _parser() -> argparse.ArgumentParser:
         _common(sub)
         sub.add_argument("--group", required=True, help="group (list) id")
         sub.add_argument("--ids-file", required=True, help="one id per line, or - for stdin")
-        sub.add_argument("--failed-file", default="failed-ids.txt", help="where failed ids go")
+        sub.add_argument(
+            "--failed-file",
+            default="failed-ids.txt",
+            help="where the ids that did not land go (sync: FILE's .add and .remove variants)",
+        )
         sub.add_argument(
             "--concurrency", type=whole(1, 1000), help="calls at once, 1 to 1000 (vendor default)"
         )
