@@ -303,6 +303,8 @@ async def members(args: argparse.Namespace, console: SafeConsole) -> int:
     prepare(paths.values(), args.ids_file)
     out = _progress_console(args, console)
     options: dict[str, Any] = {"deadline": args.deadline}
+    if args.journal and not getattr(args, "dry_run", False):
+        options["journal"] = args.journal
     if args.concurrency:
         options["concurrency"] = args.concurrency
     async with _client_from_env(provider, args) as client:

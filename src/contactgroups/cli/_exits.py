@@ -16,6 +16,7 @@ from ..errors import (
     AuthenticationError,
     ContactGroupsError,
     InvalidRequestError,
+    JournalError,
     MalformedResponseError,
     OutcomeUnknownError,
     RateLimitError,
@@ -81,7 +82,7 @@ def plural(count: int, word: str) -> str:
 
 def exit_code(error: BaseException) -> Exit:
     """The exit code of a command that ended on ``error``."""
-    if isinstance(error, (UsageError, InvalidRequestError, RefusedError)):
+    if isinstance(error, (UsageError, InvalidRequestError, RefusedError, JournalError)):
         return Exit.USAGE
     if isinstance(error, (ConfigError, AuthenticationError)):
         return Exit.CONFIG

@@ -47,7 +47,7 @@ def report_dict(report: multi.Report) -> dict[str, Any]:
 
 
 def id_dict(
-    target: multi.Target, contact_id: str, outcome: multi.Outcome, error: BaseException | None
+    target: multi.TargetInfo, contact_id: str, outcome: multi.Outcome, error: BaseException | None
 ) -> dict[str, Any]:
     """One id of a report: its outcome, and for a failed id why (``error`` is null otherwise)."""
     return {

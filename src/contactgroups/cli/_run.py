@@ -149,6 +149,12 @@ def _parser() -> argparse.ArgumentParser:
             "--concurrency", type=whole(1, 1000), help="calls at once, 1 to 1000 (vendor default)"
         )
         sub.add_argument("--deadline", type=seconds(zero=False), help="seconds for the whole job")
+        sub.add_argument(
+            "--journal",
+            metavar="PATH",
+            help="a SQLite file recording the job and every id's outcome; the same command run "
+            "again resumes a stopped job (sync: plans only what is still to do)",
+        )
         if action == "sync":
             sub.add_argument(
                 "--dry-run", action="store_true", help="show the plan and its ids only"

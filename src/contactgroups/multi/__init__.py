@@ -31,7 +31,7 @@ from ..errors import InterruptedCallError, JournalError, UnexpectedError
 from ..membership import BatchResult, CanonicalIds, ChecksMembers, HasMembership, MembershipAdapter
 from .job import ROUND_WAIT_MAX, BulkJob
 from .journal import JournalPath
-from .ledger import LedgerBase
+from .ledger import LedgerBase, TargetInfo
 from .options import (
     DEFAULT_ROUNDS,
     VERIFY_GRACE,
@@ -75,6 +75,7 @@ __all__ = [
     "SyncPlan",
     "SyncResult",
     "Target",
+    "TargetInfo",
     "UnexpectedError",
     "add",
     "remove",
