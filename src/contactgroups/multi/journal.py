@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ..errors import APIError, ContactGroupsError, InterruptedCallError, JournalError
+from ..errors import ContactGroupsError, InterruptedCallError, JournalError
 from .ledger import PENDING_SLICE, Action, Item, LedgerBase, Outcome, TargetInfo
-from .retrying import worth_another_round
+from .records import IN_FLIGHT, OUTCOME, SCHEMA, STATE, Write, clear_part, insert_ids, write_all
 from .saved import SavedTarget, error_from_dict, error_to_dict
 from .targets import IdDigest, IdEntry, Target
 
@@ -36,22 +36,7 @@ T = TypeVar("T")
 
 #: The journal's format; a file of another format is refused.
 FORMAT = 1
-_IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
-_STATE = {o: n for n, o in enumerate(Outcome)}
-_OUTCOME = dict(enumerate(Outcome))
 _INGEST_BATCH = 20_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS targets (
-    id INTEGER PRIMARY KEY, part TEXT NOT NULL, position INTEGER NOT NULL,
-    provider TEXT NOT NULL, group_id TEXT NOT NULL, digest TEXT, UNIQUE (part, position));
-CREATE TABLE IF NOT EXISTS errors (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS ids (
-    target INTEGER NOT NULL, key TEXT NOT NULL, given TEXT, state INTEGER NOT NULL,
-    error INTEGER, retry INTEGER NOT NULL DEFAULT 0, unsure INTEGER NOT NULL DEFAULT 0,
-    wait REAL, PRIMARY KEY (target, key));
-"""
 
 
 class Journal:
@@ -77,7 +62,7 @@ class Journal:
             db = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            db.executescript(SCHEMA)
             row = db.execute("SELECT value FROM meta WHERE name='format'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT),))
@@ -142,7 +127,7 @@ class JournalLedger(LedgerBase):
         self.journal = journal
         self.part = part
         self._ids = list(ids)  # the targets' row ids in the journal
-        self._writes: list[tuple[int, list[str], int, ContactGroupsError | None]] = []
+        self._writes: list[Write] = []
         self._taken: dict[tuple[int, str], Outcome] = {}  # ids handed out, by their outcome then
         self.resumed = False
 
@@ -176,7 +161,7 @@ class JournalLedger(LedgerBase):
             await journal.run(ledger.mark_interrupted)
             ledger.resumed = True
             return ledger
-        await journal.run(lambda db: _clear(db, part))
+        await journal.run(lambda db: clear_part(db, part))
         digests = []
         for position, target in enumerate(targets):
             digests.append(await _ingest(journal, part, position, target))
@@ -220,7 +205,7 @@ class JournalLedger(LedgerBase):
         for row_id, state, count in counts:
             index = position[row_id]
             self._grow(index, count)
-            self._move(index, Outcome.NOT_ATTEMPTED, _OUTCOME.get(state, Outcome.FAILED), count)
+            self._move(index, Outcome.NOT_ATTEMPTED, OUTCOME.get(state, Outcome.FAILED), count)
 
     def mark_interrupted(self, db: sqlite3.Connection) -> None:
         """Ids recorded in flight when the last run stopped: failed, unsure, to verify first."""
@@ -233,7 +218,7 @@ class JournalLedger(LedgerBase):
             db.execute(
                 "UPDATE ids SET state=?, error=?, retry=1, unsure=1, wait=NULL "
                 "WHERE target=? AND state=?",
-                (_STATE[Outcome.FAILED], error_id, target, _IN_FLIGHT),
+                (STATE[Outcome.FAILED], error_id, target, IN_FLIGHT),
             )
         db.execute("COMMIT")
 
@@ -255,15 +240,15 @@ class JournalLedger(LedgerBase):
             self._move(index, old, outcome)
             if outcome is Outcome.FAILED:
                 self._taken[(index, contact_id)] = outcome  # it may be verified or repeated
-        self._writes.append((self._ids[index], list(ids), _STATE[outcome], error))
+        self._writes.append((self._ids[index], list(ids), STATE[outcome], error))
 
     def sending(self, index: int, ids: Sequence[str]) -> None:
-        self._writes.append((self._ids[index], list(ids), _IN_FLIGHT, None))
+        self._writes.append((self._ids[index], list(ids), IN_FLIGHT, None))
 
     async def flush(self) -> None:
         if self._writes:
             writes, self._writes = self._writes, []
-            await self.journal.run(lambda db: _write(db, writes))
+            await self.journal.run(lambda db: write_all(db, writes))
 
     # -- reading for the job ---------------------------------------------------------------------
 
@@ -272,7 +257,7 @@ class JournalLedger(LedgerBase):
             where = "(state=0 OR (state=? AND retry=1))"
         else:
             where = "state=0" if first else "(state=? AND retry=1)"
-        args: tuple[Any, ...] = () if where == "state=0" else (_STATE[Outcome.FAILED],)
+        args: tuple[Any, ...] = () if where == "state=0" else (STATE[Outcome.FAILED],)
         sql = f"SELECT rowid, key, state FROM ids WHERE target=? AND rowid>? AND {where} "
         sql += f"ORDER BY rowid LIMIT {PENDING_SLICE}"
         after = 0
@@ -286,7 +271,7 @@ class JournalLedger(LedgerBase):
                 return
             after = rows[-1][0]
             for _, key, state in rows:
-                self._taken[(index, key)] = _OUTCOME[state]
+                self._taken[(index, key)] = OUTCOME[state]
             yield [key for _, key, _ in rows]
 
     async def unsure(self, index: int) -> list[tuple[str, ContactGroupsError]]:
@@ -295,7 +280,7 @@ class JournalLedger(LedgerBase):
             lambda db: db.execute(
                 "SELECT ids.key, ids.error, errors.data FROM ids LEFT JOIN errors "
                 "ON errors.id = ids.error WHERE ids.target=? AND ids.state=? AND ids.unsure=1",
-                (self._ids[index], _STATE[Outcome.FAILED]),
+                (self._ids[index], STATE[Outcome.FAILED]),
             ).fetchall()
         )
         errors: dict[int, ContactGroupsError] = {}
@@ -312,7 +297,7 @@ class JournalLedger(LedgerBase):
         row = await self.journal.run(
             lambda db: db.execute(
                 "SELECT MAX(wait) FROM ids WHERE target=? AND state=? AND retry=1",
-                (self._ids[index], _STATE[Outcome.FAILED]),
+                (self._ids[index], STATE[Outcome.FAILED]),
             ).fetchone()
         )
         return float(row[0] or 0.0)
@@ -333,7 +318,7 @@ class JournalLedger(LedgerBase):
             "errors ON errors.id = ids.error WHERE ids.target=? ORDER BY ids.rowid"
         )
         for key, state, error_id, data, given in self._read(sql, (self._ids[index],)):
-            outcome = _OUTCOME.get(state, Outcome.FAILED)
+            outcome = OUTCOME.get(state, Outcome.FAILED)
             error = None
             if outcome is Outcome.FAILED:
                 if error_id not in errors:
@@ -351,26 +336,17 @@ class JournalLedger(LedgerBase):
         raise KeyError(contact_id)
 
     def outcome(self, index: int, contact_id: str) -> Outcome:
-        return _OUTCOME.get(self._row(index, contact_id)[0], Outcome.FAILED)
+        return OUTCOME.get(self._row(index, contact_id)[0], Outcome.FAILED)
 
     def error(self, index: int, contact_id: str) -> ContactGroupsError | None:
         state, data = self._row(index, contact_id)
-        return _error(data) if _OUTCOME.get(state, Outcome.FAILED) is Outcome.FAILED else None
+        return _error(data) if OUTCOME.get(state, Outcome.FAILED) is Outcome.FAILED else None
 
 
 def _error(data: str | None) -> ContactGroupsError:
     if data is None:
         return InterruptedCallError("the job stopped while this call was in flight")
     return error_from_dict(json.loads(data))
-
-
-def _clear(db: sqlite3.Connection, part: str) -> None:
-    db.execute("BEGIN")
-    old = [r[0] for r in db.execute("SELECT id FROM targets WHERE part=?", (part,))]
-    db.executemany("DELETE FROM ids WHERE target=?", [(i,) for i in old])
-    db.execute("DELETE FROM targets WHERE part=?", (part,))
-    db.execute("DELETE FROM meta WHERE name=?", (f"job:{part}",))
-    db.execute("COMMIT")
 
 
 async def _ingest(journal: Journal, part: str, position: int, target: Target) -> str:
@@ -390,7 +366,7 @@ async def _ingest(journal: Journal, part: str, position: int, target: Target) ->
     async def write() -> None:
         rows = list(batch)
         batch.clear()
-        await journal.run(lambda db: _insert(db, row_id, rows))
+        await journal.run(lambda db: insert_ids(db, row_id, rows))
 
     for entry in target.entries(repeats=True):
         digest.add(entry.key)
@@ -399,52 +375,3 @@ async def _ingest(journal: Journal, part: str, position: int, target: Target) ->
             await write()
     await write()
     return digest.hexdigest() if target.digest is None else target.digest
-
-
-def _insert(db: sqlite3.Connection, target: int, entries: list[IdEntry]) -> None:
-    db.execute("BEGIN")
-    plain = [(target, e.key, e.given) for e in entries if e.refused is None]
-    db.executemany("INSERT OR IGNORE INTO ids (target, key, given, state) VALUES (?,?,?,0)", plain)
-    for entry in entries:
-        if entry.refused is not None:
-            data = json.dumps(error_to_dict(entry.refused))
-            error_id = db.execute("INSERT INTO errors (data) VALUES (?)", (data,)).lastrowid
-            db.execute(
-                "INSERT OR IGNORE INTO ids (target, key, given, state, error) VALUES (?,?,?,?,?)",
-                (target, entry.key, entry.given, _STATE[Outcome.FAILED], error_id),
-            )
-    db.execute("COMMIT")
-
-
-def _write(
-    db: sqlite3.Connection, writes: list[tuple[int, list[str], int, ContactGroupsError | None]]
-) -> None:
-    """Every buffered write in one transaction; each distinct error stored once."""
-    error_ids: dict[int, int] = {}
-    db.execute("BEGIN")
-    for target, keys, state, error in writes:
-        args: list[tuple[int, int | None, int, int, float | None, int, str]]
-        if error is None:
-            args = [(state, None, 0, 0, None, target, k) for k in keys]
-        else:
-            if id(error) not in error_ids:
-                data = json.dumps(error_to_dict(error))
-                error_ids[id(error)] = (
-                    db.execute("INSERT INTO errors (data) VALUES (?)", (data,)).lastrowid or 0
-                )
-            retry = worth_another_round(error)
-            wait = error.retry_after if isinstance(error, APIError) and retry else None
-            row = (state, error_ids[id(error)], int(retry), int(error.maybe_landed), wait)
-            args = [(*row, target, k) for k in keys]
-        if state == _IN_FLIGHT:
-            db.executemany(
-                "UPDATE ids SET state=? WHERE target=? AND key=?",
-                [(state, target, k) for k in keys],
-            )
-        else:
-            db.executemany(
-                "UPDATE ids SET state=?, error=?, retry=?, unsure=?, wait=? "
-                "WHERE target=? AND key=?",
-                args,
-            )
-    db.execute("COMMIT")

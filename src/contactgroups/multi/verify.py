@@ -95,4 +95,5 @@ def _unknown(
             status=status,
             provider=provider,
         )
+        error.__cause__ = original  # kept, as it was (an UnexpectedError keeps its exception)
         ledger.set(index, group, Outcome.FAILED, error)

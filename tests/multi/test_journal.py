@@ -1,0 +1,126 @@
+"""The journal: a job recorded in SQLite resumes where it stopped, refuses another job, and its
+report can be read back from disk."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from contactgroups import multi
+from contactgroups.errors import InvalidRequestError, JournalError
+from contactgroups.testing import Faults
+from contactgroups.testing.messagebird import MessageBirdFake
+from contactgroups.testing.messente import MessenteFake
+
+pytestmark = pytest.mark.anyio
+
+
+def sent_phones(fake: MessenteFake) -> Counter[str]:
+    """How many add/remove calls carried each phone (Messente: one phone per call)."""
+    return Counter(
+        r.path.rsplit("/", 1)[-1] for r in fake.requests if r.method in ("POST", "DELETE")
+    )
+
+
+async def test_a_job_stopped_by_its_deadline_resumes_without_sending_anything_twice(
+    tmp_path: Path,
+) -> None:
+    journal = tmp_path / "job.db"
+    async with MessenteFake(faults=Faults(latency=0.01)) as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        phones = fake.seed_contacts(120)
+        first = await multi.add(
+            [multi.Target(client, group, phones)], journal=journal, deadline=0.15, concurrency=2
+        )
+        assert first.counts()[multi.Outcome.NOT_ATTEMPTED] > 0
+        once = sent_phones(fake)
+        second = await multi.add([multi.Target(client, group, phones)], journal=journal)
+    assert second.ok and second.total == 120
+    assert fake.member_ids(group) == set(phones)
+    twice = {p for p, n in sent_phones(fake).items() if n > 1}
+    # only what the deadline interrupted in flight may go twice (it is read back first)
+    interrupted = {
+        i for _, i, o, e in first.outcomes() if isinstance(e, multi.InterruptedCallError)
+    }
+    assert twice <= interrupted
+    assert set(once) | set(sent_phones(fake)) == set(phones)
+    loaded = multi.Report.load(journal)
+    assert loaded.counts() == second.counts() and loaded.ok
+
+
+async def test_ids_recorded_in_flight_are_verified_before_anything_is_sent(
+    tmp_path: Path,
+) -> None:
+    """As after a kill: the journal says ten ids were in flight; five of them had landed."""
+    journal = tmp_path / "job.db"
+    async with MessageBirdFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(30)
+        # record the job without sending: a deadline too short for anything
+        target = multi.Target(client, group, ids)
+        await multi.add([target], journal=journal, deadline=1e-9)
+        with sqlite3.connect(journal) as db:
+            db.executemany("UPDATE ids SET state=9 WHERE key=?", [(i,) for i in ids[:10]])
+        fake.seed_members(group, ids[:5])
+        before = len(fake.requests)
+        report = await multi.add([multi.Target(client, group, ids)], journal=journal)
+        added = [r for r in fake.requests[before:] if r.method in ("POST", "PUT")]
+    carried = " ".join(r.query + r.body.decode() for r in added)
+    assert not any(i in carried for i in ids[:5])  # landed before the kill: verified, not sent
+    assert all(i in carried for i in ids[5:])
+    assert report.ok and fake.member_ids(group) == set(ids)
+
+
+async def test_a_journal_of_another_job_is_refused(tmp_path: Path) -> None:
+    journal = tmp_path / "job.db"
+    async with MessageBirdFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(6)
+        await multi.add([multi.Target(client, group, ids)], journal=journal)
+        before = len(fake.requests)
+        with pytest.raises(JournalError, match="another job"):
+            await multi.add([multi.Target(client, group, ids[:5])], journal=journal)
+        with pytest.raises(JournalError, match="another job"):
+            await multi.remove([multi.Target(client, group, ids)], journal=journal)
+        with pytest.raises(JournalError, match="not a sync"):
+            await multi.sync(client, group, ids, journal=journal)
+        assert len(fake.requests) == before  # refused before anything was sent
+        (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
+        with pytest.raises(JournalError):
+            await multi.add([multi.Target(client, group, ids)], journal=tmp_path / "junk.db")
+    assert multi.Report.load(journal).ok  # the first job's record is untouched
+
+
+async def test_streamed_ids_live_in_the_journal_only(tmp_path: Path) -> None:
+    journal = tmp_path / "job.db"
+    async with MessageBirdFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(250)
+        target = multi.Target(client, group, (i for i in [*ids, *ids[:50], None]))
+        assert target.streamed
+        with pytest.raises(InvalidRequestError):
+            _ = target.ids
+        report = await multi.add([target], journal=journal)
+    assert report.total == 251  # repeats dropped in the journal, the None kept as failed
+    assert report.counts()[multi.Outcome.ADDED] == 250
+    assert fake.member_ids(group) == set(ids)
+    assert [i for _, i, _, _ in report.outcomes()][:250] == ids  # in the order given
+
+
+async def test_a_sync_run_again_on_its_journal_plans_only_what_is_left(tmp_path: Path) -> None:
+    journal = tmp_path / "sync.db"
+    async with MessageBirdFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(40)
+        fake.seed_members(group, ids[30:])
+        first = await multi.sync(client, group, ids[:30], journal=journal)
+        assert first.ok and fake.member_ids(group) == set(ids[:30])
+        again = await multi.sync(client, group, ids[:30], journal=journal)
+        assert again.plan.empty
+        with pytest.raises(JournalError, match="another sync"):
+            await multi.sync(client, group, ids[:29], journal=journal)
+    assert multi.Report.load(journal, "add").counts()[multi.Outcome.ADDED] == 30
+    assert multi.Report.load(journal, "remove").counts()[multi.Outcome.REMOVED] == 10
