@@ -83,10 +83,6 @@ def ids_of(count: int) -> list[str]:
 # -- journal: what it says about ids it never sent ------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: journal stores not-attempted as state 0, which reads back as ADDED",
-)
 async def test_journal_never_reports_unsent_ids_as_added(tmp_path: Path) -> None:
     """A journaled job stopped by its deadline reports the ids it never sent NOT_ATTEMPTED, in
     the report it returns and in the one loaded from disk (not ADDED: no call carried them)."""
@@ -106,10 +102,6 @@ async def test_journal_never_reports_unsent_ids_as_added(tmp_path: Path) -> None
         assert loaded.counts()[Outcome.ADDED] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: journal's state 0 is both ADDED and not attempted: ADDED ids are sent again",
-)
 async def test_journal_rerun_of_a_finished_job_sends_nothing(tmp_path: Path) -> None:
     """The same job run again on the journal of a finished run sends no id again (ids with a
     final outcome are not sent again)."""

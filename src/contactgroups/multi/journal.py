@@ -34,11 +34,19 @@ __all__ = ["FORMAT", "Journal", "JournalLedger", "JournalPath"]
 JournalPath = str | os.PathLike[str]
 T = TypeVar("T")
 
-#: The journal's format; a file of another format is refused.
-FORMAT = 1
+#: The journal's format; a file of another format is refused (format 1 stored a not-attempted
+#: id as state 0, which also read as ADDED: such a file cannot be read right).
+FORMAT = 2
 _IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
-_STATE = {o: n for n, o in enumerate(Outcome)}
-_OUTCOME = dict(enumerate(Outcome))
+#: Each outcome's stored state; 0, the state ids are inserted with, is NOT_ATTEMPTED.
+_STATE = {
+    Outcome.NOT_ATTEMPTED: 0,
+    Outcome.ADDED: 1,
+    Outcome.REMOVED: 2,
+    Outcome.ALREADY: 3,
+    Outcome.FAILED: 4,
+}
+_OUTCOME = {n: o for o, n in _STATE.items()}
 _INGEST_BATCH = 20_000
 
 _SCHEMA = """
