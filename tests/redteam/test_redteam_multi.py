@@ -255,7 +255,6 @@ async def test_done_given_as_one_string_is_not_read_as_its_characters() -> None:
 
 
 @pytest.mark.parametrize("garbage", ["false", "no", 0.5, None])
-@pytest.mark.xfail(strict=True, reason="finding: verify believes bool(answer[i]) of any value")
 async def test_check_members_answering_non_booleans_claims_nothing(garbage: object) -> None:
     """``check_members`` answering ``{"1": "false"}`` (not a bool) settles nothing: the id stays
     failed with ``OutcomeUnknownError``, never ADDED because ``bool("false")`` is True."""
@@ -265,9 +264,6 @@ async def test_check_members_answering_non_booleans_claims_nothing(garbage: obje
     assert isinstance(report.error(0, "1"), errors.OutcomeUnknownError)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding: a listing of non-strings reads as 'not a member': removal claimed"
-)
 async def test_a_listing_of_non_strings_proves_no_removal() -> None:
     """A ``members()`` that yields ints (``7``, not ``"7"``) proves nothing about id ``"7"``: a
     remove whose answer was lost stays unknown, not REMOVED."""
