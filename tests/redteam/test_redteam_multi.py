@@ -116,10 +116,6 @@ async def test_journal_rerun_of_a_finished_job_sends_nothing(tmp_path: Path) -> 
     assert vendor.calls == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: IdDigest joins ids with newlines, so ['1\\n2'] and ['1','2'] collide",
-)
 async def test_journal_knows_ids_split_by_a_newline_from_one_id(tmp_path: Path) -> None:
     """A journal refuses another job: ids ``["1", "2"]`` are not the job of ``["1\\n2"]`` (the
     id digest must not let a newline inside an id pass for the separator)."""
@@ -130,9 +126,6 @@ async def test_journal_knows_ids_split_by_a_newline_from_one_id(tmp_path: Path) 
         await multi.add([Target(Client(vendor), "g", ["1", "2"])], journal=journal)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding: the report reads the journal through an unquoted file: URI"
-)
 async def test_journal_path_with_url_characters_reads_back(tmp_path: Path) -> None:
     """A journal whose path holds ``#`` or ``?`` (legal file names) works: the report reads the
     ids back from that file, not from a name cut at the ``#``."""
@@ -145,9 +138,6 @@ async def test_journal_path_with_url_characters_reads_back(tmp_path: Path) -> No
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding: any SQLite file is adopted as a journal and written into"
-)
 async def test_journal_refuses_another_programs_database(tmp_path: Path) -> None:
     """A SQLite file that is not a journal (another program's data) is refused with
     ``JournalError`` and left as it was: no tables of ours written into it."""

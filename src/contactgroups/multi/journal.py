@@ -20,6 +20,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
+from urllib.request import pathname2url
 
 import anyio
 
@@ -38,14 +39,8 @@ T = TypeVar("T")
 #: id as state 0, which also read as ADDED: such a file cannot be read right).
 FORMAT = 2
 _IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
-#: Each outcome's stored state; 0, the state ids are inserted with, is NOT_ATTEMPTED.
-_STATE = {
-    Outcome.NOT_ATTEMPTED: 0,
-    Outcome.ADDED: 1,
-    Outcome.REMOVED: 2,
-    Outcome.ALREADY: 3,
-    Outcome.FAILED: 4,
-}
+#: Each outcome's stored state: 0 (the state ids are inserted with) is the last, NOT_ATTEMPTED.
+_STATE = {o: (n + 1) % len(Outcome) for n, o in enumerate(Outcome)}
 _OUTCOME = {n: o for o, n in _STATE.items()}
 _INGEST_BATCH = 20_000
 
@@ -67,6 +62,8 @@ class Journal:
 
     def __init__(self, path: JournalPath, connection: sqlite3.Connection) -> None:
         self.path = os.fspath(path)
+        # for reading back: quoted (``#`` and ``?`` are legal in names) and absolute (``cd``)
+        self.uri = f"file:{pathname2url(os.path.abspath(self.path))}?mode=ro"
         self._db = connection
         self._limiter = anyio.CapacityLimiter(1)
 
@@ -83,6 +80,9 @@ class Journal:
     def _open(cls, path: JournalPath) -> Journal:
         try:
             db = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and "meta" not in tables:  # another program's data: never written into
+                raise JournalError(f"{path} is a SQLite file of another program, not a journal")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
@@ -130,15 +130,6 @@ class Journal:
         return [r[0] for r in self._db.execute("SELECT DISTINCT part FROM targets ORDER BY part")]
 
 
-def _digest_of(target: Target) -> str:
-    if target.digest is not None:
-        return target.digest
-    digest = IdDigest()
-    for entry in target.entries(repeats=True):
-        digest.add(entry.key)
-    return digest.hexdigest()
-
-
 class JournalLedger(LedgerBase):
     """A job's ledger kept in a ``Journal`` under ``part`` (one job per part: ``"job"``, or a
     sync's ``"add"`` and ``"remove"``). Build it with ``await JournalLedger.attach(...)``."""
@@ -174,7 +165,7 @@ class JournalLedger(LedgerBase):
         stored = journal.meta(f"job:{part}")
         where = [[t.provider, str(t.group_id)] for t in targets]
         if stored is not None and stored.get("state") == "ready" and not replace:
-            digests = [_digest_of(t) for t in targets]
+            digests = [t.id_digest() for t in targets]
             if stored != {"action": action, "targets": where, "ids": digests, "state": "ready"}:
                 raise JournalError(
                     f"{journal.path} holds another job ({stored['action']} on "
@@ -328,7 +319,7 @@ class JournalLedger(LedgerBase):
     # -- reading for the report (synchronous, on a connection of its own) --------------------------
 
     def _read(self, sql: str, args: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-        db = sqlite3.connect(f"file:{self.journal.path}?mode=ro", uri=True)
+        db = sqlite3.connect(self.journal.uri, uri=True)
         try:
             yield from db.execute(sql, args)
         finally:

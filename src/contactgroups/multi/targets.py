@@ -80,7 +80,9 @@ class IdDigest:
         self._hash = hashlib.sha256()
 
     def add(self, key: str) -> None:
-        self._hash.update(key.encode("utf-8", "surrogatepass") + b"\n")
+        # length-prefixed: ids ["1\n2"] and ["1", "2"] are different jobs
+        data = key.encode("utf-8", "surrogatepass")
+        self._hash.update(b"%d:" % len(data) + data)
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -149,6 +151,15 @@ class Target:
             return
         object.__setattr__(self, "_source", _spent())
         yield from canonical_entries(self.adapter, source, repeats=repeats)
+
+    def id_digest(self) -> str:
+        """The ``IdDigest`` of the ids (a streamed target's are read for it, once)."""
+        if self.digest is not None:
+            return self.digest
+        digest = IdDigest()
+        for entry in self.entries(repeats=True):
+            digest.add(entry.key)
+        return digest.hexdigest()
 
     def with_ids(self, ids: Iterable[object]) -> Target:
         """The same client and group with other ids."""
