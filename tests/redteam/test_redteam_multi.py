@@ -154,10 +154,6 @@ async def test_journal_refuses_another_programs_database(tmp_path: Path) -> None
     assert tables == {"users"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: a lone surrogate crashes the journal ingest with UnicodeEncodeError",
-)
 async def test_an_id_sqlite_cannot_store_is_refused_not_a_crash(tmp_path: Path) -> None:
     """An id holding a lone surrogate (bad text from a decoder) is failed with
     ``InvalidRequestError``; the journaled job still runs the other ids."""
@@ -171,7 +167,6 @@ async def test_an_id_sqlite_cannot_store_is_refused_not_a_crash(tmp_path: Path) 
     assert vendor.calls == [["1"]]
 
 
-@pytest.mark.xfail(strict=True, reason="finding: str(10**5000) raises ValueError out of Target")
 def test_an_integer_too_long_to_print_is_refused_not_a_crash() -> None:
     """An int id of more digits than Python prints (``10**5000``) is refused like any id that
     can never be sent, not a ``ValueError`` out of ``Target``."""

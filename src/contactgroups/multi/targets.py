@@ -40,7 +40,13 @@ def _entry(adapter: MembershipAdapter, value: object) -> IdEntry:
             f"an id must be a string or an integer, not {type(value).__name__}", provider=provider
         )
         return IdEntry(id_key(value)[:200], None, refused)
-    text = str(value)
+    try:
+        text = str(value)
+        text.encode("utf-8")
+    except ValueError:  # an int past Python's digit limit, a lone surrogate: never sendable
+        key = f"<int of {value.bit_length()} bits>" if isinstance(value, int) else id_key(value)
+        refused = InvalidRequestError("an id must be printable text", provider=provider)
+        return IdEntry(key[:200], None, refused)
     if not text.strip():
         refused = InvalidRequestError("an id must not be empty", provider=provider)
         return IdEntry(text, None, refused)
