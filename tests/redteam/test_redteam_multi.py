@@ -283,10 +283,6 @@ def _saved(ids: list[dict[str, Any]]) -> dict[str, Any]:
     ],
     ids=["no-targets", "bad-outcome", "failed-no-error", "bad-status", "duplicate-id", "a-list"],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: Report.from_dict raises KeyError/AttributeError/ValueError or miscounts",
-)
 def test_report_from_hostile_json_is_refused(data: Any) -> None:
     """``Report.from_dict`` on data it did not write raises ``InvalidRequestError`` (never a
     ``KeyError``/``AttributeError``, never a report whose counts disagree with its ids)."""
