@@ -288,3 +288,23 @@ def test_report_from_hostile_json_is_refused(data: Any) -> None:
     ``KeyError``/``AttributeError``, never a report whose counts disagree with its ids)."""
     with pytest.raises(errors.InvalidRequestError):
         Report.from_dict(data)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="finding: JournalLedger._taken keeps every failed id in memory"
+)
+async def test_a_journaled_job_whose_vendor_is_down_holds_no_per_id_memory(tmp_path: Path) -> None:
+    """A journaled job keeps its per-id record on disk (bounded memory): when every call fails
+    (the vendor is down), the ledger does not keep an in-memory entry per failed id."""
+    vendor = Hostile(
+        answer=lambda ids: BatchResult(
+            failed={
+                i: errors.ValidationError("refused", status=422, provider="hostile") for i in ids
+            }
+        )
+    )
+    report = await multi.add(
+        [Target(Client(vendor), "g", ids_of(2000))], journal=tmp_path / "job.db", rounds=1
+    )
+    assert report.counts()[Outcome.FAILED] == 2000
+    assert len(report.ledger._taken) < 100  # type: ignore[attr-defined]
