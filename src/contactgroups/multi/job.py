@@ -12,7 +12,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -311,8 +311,7 @@ class BulkJob:
         try:
             call = adapter.add if self.action == "add" else adapter.remove
             result = await call(target.group_id, chunk)
-            if not isinstance(result, BatchResult):
-                raise TypeError(f"the adapter returned {type(result).__name__}, not a BatchResult")
+            _check_shape(result)
         except ContactGroupsError as error:
             del self._in_flight[key]
             if isinstance(error, InvalidRequestError) and len(chunk) > 1:
@@ -386,6 +385,18 @@ class BulkJob:
             )
             self.ledger.set(index, chunk, Outcome.FAILED, error)
         self._in_flight.clear()
+
+
+def _check_shape(result: object) -> None:
+    """``TypeError`` unless ``result`` is a ``BatchResult`` of sequences of string ids and a
+    mapping (a string in ``done`` is not its characters; a malformed answer fails its chunk)."""
+    if not isinstance(result, BatchResult):
+        raise TypeError(f"the adapter returned {type(result).__name__}, not a BatchResult")
+    for ids in (result.done, result.already):
+        if not isinstance(ids, (tuple, list)) or not all(isinstance(i, str) for i in ids):
+            raise TypeError("the adapter's BatchResult holds ids that are not a sequence of str")
+    if not isinstance(result.failed, Mapping):
+        raise TypeError(f"the adapter's BatchResult.failed is a {type(result.failed).__name__}")
 
 
 def _take(ids: Iterable[str], unsettled: set[str]) -> list[str]:

@@ -20,6 +20,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
+from urllib.request import pathname2url
 
 import anyio
 
@@ -34,8 +35,9 @@ __all__ = ["FORMAT", "Journal", "JournalLedger", "JournalPath"]
 JournalPath = str | os.PathLike[str]
 T = TypeVar("T")
 
-#: The journal's format; a file of another format is refused.
-FORMAT = 1
+#: The journal's format; a file of another format is refused (format 1 stored a not-attempted
+#: id's state as an added one's: such a file cannot be read right).
+FORMAT = 2
 _INGEST_BATCH = 20_000
 
 
@@ -44,6 +46,8 @@ class Journal:
 
     def __init__(self, path: JournalPath, connection: sqlite3.Connection) -> None:
         self.path = os.fspath(path)
+        # for reading back: quoted (``#`` and ``?`` are legal in names) and absolute (``cd``)
+        self.uri = f"file:{pathname2url(os.path.abspath(self.path))}?mode=ro"
         self._db = connection
         self._limiter = anyio.CapacityLimiter(1)
 
@@ -60,6 +64,9 @@ class Journal:
     def _open(cls, path: JournalPath) -> Journal:
         try:
             db = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and "meta" not in tables:  # another program's data: never written into
+                raise JournalError(f"{path} is a SQLite file of another program, not a journal")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(SCHEMA)
@@ -107,15 +114,6 @@ class Journal:
         return [r[0] for r in self._db.execute("SELECT DISTINCT part FROM targets ORDER BY part")]
 
 
-def _digest_of(target: Target) -> str:
-    if target.digest is not None:
-        return target.digest
-    digest = IdDigest()
-    for entry in target.entries(repeats=True):
-        digest.add(entry.key)
-    return digest.hexdigest()
-
-
 class JournalLedger(LedgerBase):
     """A job's ledger kept in a ``Journal`` under ``part`` (one job per part: ``"job"``, or a
     sync's ``"add"`` and ``"remove"``). Build it with ``await JournalLedger.attach(...)``."""
@@ -151,7 +149,7 @@ class JournalLedger(LedgerBase):
         stored = journal.meta(f"job:{part}")
         where = [[t.provider, str(t.group_id)] for t in targets]
         if stored is not None and stored.get("state") == "ready" and not replace:
-            digests = [_digest_of(t) for t in targets]
+            digests = [t.id_digest() for t in targets]
             if stored != {"action": action, "targets": where, "ids": digests, "state": "ready"}:
                 raise JournalError(
                     f"{journal.path} holds another job ({stored['action']} on "
@@ -305,7 +303,7 @@ class JournalLedger(LedgerBase):
     # -- reading for the report (synchronous, on a connection of its own) --------------------------
 
     def _read(self, sql: str, args: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-        db = sqlite3.connect(f"file:{self.journal.path}?mode=ro", uri=True)
+        db = sqlite3.connect(self.journal.uri, uri=True)
         try:
             yield from db.execute(sql, args)
         finally:

@@ -190,20 +190,36 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
-        """A report ``to_dict`` saved (its targets are ``SavedTarget``: no clients)."""
-        if data.get("format") != REPORT_FORMAT or data.get("action") not in ("add", "remove"):
+        """A report ``to_dict`` saved (its targets are ``SavedTarget``: no clients); anything
+        else (a missing field, an unknown outcome, an id twice) is ``InvalidRequestError``."""
+        try:
+            return cls._from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            if isinstance(error, InvalidRequestError):
+                raise
+            raise InvalidRequestError(f"not a saved report: {type(error).__name__}") from None
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any]) -> Report:
+        if (
+            not isinstance(data, Mapping)
+            or data.get("format") != REPORT_FORMAT
+            or data.get("action") not in ("add", "remove")
+        ):
             raise InvalidRequestError("not a saved contactgroups report (or of another format)")
         targets = [SavedTarget(t["provider"], str(t["group_id"])) for t in data["targets"]]
         entries = [
             [IdEntry(str(i["id"]), i.get("given")) for i in t["ids"]] for t in data["targets"]
         ]
+        if any(len({e.key for e in table}) != len(table) for table in entries):
+            raise InvalidRequestError("not a saved report: an id appears twice in one target")
         ledger = Ledger(targets, entries)
         for index, target in enumerate(data["targets"]):
             for item in target["ids"]:
                 outcome = Outcome(item["outcome"])
                 if outcome is Outcome.NOT_ATTEMPTED:
                     continue
-                error = error_from_dict(item["error"]) if outcome is Outcome.FAILED else None
+                error = error_from_dict(dict(item["error"])) if outcome is Outcome.FAILED else None
                 ledger.set(index, [str(item["id"])], outcome, error)
         report = cls.of(data["action"], ledger)
         report.elapsed = float(data.get("elapsed", 0.0))

@@ -40,7 +40,13 @@ def _entry(adapter: MembershipAdapter, value: object) -> IdEntry:
             f"an id must be a string or an integer, not {type(value).__name__}", provider=provider
         )
         return IdEntry(id_key(value)[:200], None, refused)
-    text = str(value)
+    try:
+        text = str(value)
+        text.encode("utf-8")
+    except ValueError:  # an int past Python's digit limit, a lone surrogate: never sendable
+        key = f"<int of {value.bit_length()} bits>" if isinstance(value, int) else id_key(value)
+        refused = InvalidRequestError("an id must be printable text", provider=provider)
+        return IdEntry(key[:200], None, refused)
     if not text.strip():
         refused = InvalidRequestError("an id must not be empty", provider=provider)
         return IdEntry(text, None, refused)
@@ -80,7 +86,9 @@ class IdDigest:
         self._hash = hashlib.sha256()
 
     def add(self, key: str) -> None:
-        self._hash.update(key.encode("utf-8", "surrogatepass") + b"\n")
+        # length-prefixed: ids ["1\n2"] and ["1", "2"] are different jobs
+        data = key.encode("utf-8", "surrogatepass")
+        self._hash.update(b"%d:" % len(data) + data)
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -149,6 +157,15 @@ class Target:
             return
         object.__setattr__(self, "_source", _spent())
         yield from canonical_entries(self.adapter, source, repeats=repeats)
+
+    def id_digest(self) -> str:
+        """The ``IdDigest`` of the ids (a streamed target's are read for it, once)."""
+        if self.digest is not None:
+            return self.digest
+        digest = IdDigest()
+        for entry in self.entries(repeats=True):
+            digest.add(entry.key)
+        return digest.hexdigest()
 
     def with_ids(self, ids: Iterable[object]) -> Target:
         """The same client and group with other ids."""

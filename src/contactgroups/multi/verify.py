@@ -63,10 +63,13 @@ async def _members_among(
 ) -> Mapping[str, bool]:
     if isinstance(adapter, ChecksMembers):
         answer = await adapter.check_members(group_id, ids)
-        return {i: bool(answer[i]) for i in ids if i in answer}
+        # only a bool answers: "false" or None is no answer (that id's outcome stays unknown)
+        return {i: answer[i] for i in ids if i in answer and isinstance(answer[i], bool)}
     wanted = set(ids)
     present: set[str] = set()
     async for member in adapter.members(group_id):
+        if not isinstance(member, str):  # 7 is not id "7": such a listing proves nothing
+            raise TypeError(f"{adapter.provider} listed a {type(member).__name__} as a member")
         if member in wanted:
             present.add(member)
     return {i: i in present for i in ids}
