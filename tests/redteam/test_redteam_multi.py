@@ -175,7 +175,6 @@ def test_an_integer_too_long_to_print_is_refused_not_a_crash() -> None:
     assert "1" in target.ids
 
 
-@pytest.mark.xfail(strict=True, reason="finding: two runs of one job on one journal both send")
 async def test_a_second_run_on_a_journal_in_use_is_refused(tmp_path: Path) -> None:
     """While a job runs on a journal, the same job started again on it (an overlapping cron run)
     is refused with ``JournalError``, not run side by side (it would mark the first run's calls
@@ -290,9 +289,6 @@ def test_report_from_hostile_json_is_refused(data: Any) -> None:
         Report.from_dict(data)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="finding: JournalLedger._taken keeps every failed id in memory"
-)
 async def test_a_journaled_job_whose_vendor_is_down_holds_no_per_id_memory(tmp_path: Path) -> None:
     """A journaled job keeps its per-id record on disk (bounded memory): when every call fails
     (the vendor is down), the ledger does not keep an in-memory entry per failed id."""

@@ -44,8 +44,11 @@ _INGEST_BATCH = 20_000
 class Journal:
     """One journal file. ``await Journal.open(path)`` creates it (or checks an existing one)."""
 
-    def __init__(self, path: JournalPath, connection: sqlite3.Connection) -> None:
+    def __init__(
+        self, path: JournalPath, connection: sqlite3.Connection, lock: int | None = None
+    ) -> None:
         self.path = os.fspath(path)
+        self._lock = lock  # the run's hold on ``<path>.lock`` (None: reading only)
         # for reading back: quoted (``#`` and ``?`` are legal in names) and absolute (``cd``)
         self.uri = f"file:{pathname2url(os.path.abspath(self.path))}?mode=ro"
         self._db = connection
@@ -53,15 +56,18 @@ class Journal:
 
     @classmethod
     async def open(cls, path: JournalPath) -> Journal:
-        return await anyio.to_thread.run_sync(cls._open, path)
+        """The journal, held by this run: another run on it meanwhile is refused."""
+        return await anyio.to_thread.run_sync(cls._open, path, True)
 
     @classmethod
     def open_now(cls, path: JournalPath) -> Journal:
-        """``open``, blocking (for reading a saved report outside an event loop)."""
-        return cls._open(path)
+        """The journal for reading (a saved report), blocking, outside an event loop."""
+        return cls._open(path, False)
 
     @classmethod
-    def _open(cls, path: JournalPath) -> Journal:
+    def _open(cls, path: JournalPath, hold: bool) -> Journal:
+        lock = _hold(path) if hold else None
+        db = None
         try:
             db = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -77,9 +83,15 @@ class Journal:
                 raise JournalError(
                     f"{path} is a journal of format {row[0]}; this SDK reads {FORMAT}"
                 )
-        except sqlite3.DatabaseError as error:
-            raise JournalError(f"{path} cannot be used as a journal: {error}") from None
-        return cls(path, db)
+        except BaseException as error:
+            if db is not None:
+                db.close()
+            if lock is not None:
+                os.close(lock)
+            if isinstance(error, sqlite3.DatabaseError):
+                raise JournalError(f"{path} cannot be used as a journal: {error}") from None
+            raise
+        return cls(path, db, lock)
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """``work(connection)`` in a worker thread, one at a time; a database error is a
@@ -109,9 +121,35 @@ class Journal:
 
     async def close(self) -> None:
         await self.run(lambda db: db.close())
+        if self._lock is not None:
+            os.close(self._lock)  # lets the next run in
+            self._lock = None
 
     def parts(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT DISTINCT part FROM targets ORDER BY part")]
+
+
+def _hold(path: JournalPath) -> int | None:
+    """An exclusive hold on ``<path>.lock`` for this run (two runs of one job side by side would
+    each take the other's calls for interrupted ones); None where the OS has no ``flock``."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    name = f"{os.fspath(path)}.lock"
+    try:
+        fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise JournalError(f"the journal's lock {name} cannot be opened: {error}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise JournalError(
+            f"{os.fspath(path)} is in use by another run of a job (it holds {name}); "
+            "wait for it, or stop it"
+        ) from None
+    return fd
 
 
 class JournalLedger(LedgerBase):
@@ -236,8 +274,6 @@ class JournalLedger(LedgerBase):
         for contact_id in ids:
             old = self._taken.pop((index, contact_id))
             self._move(index, old, outcome)
-            if outcome is Outcome.FAILED:
-                self._taken[(index, contact_id)] = outcome  # it may be verified or repeated
         self._writes.append((self._ids[index], list(ids), STATE[outcome], error))
 
     def sending(self, index: int, ids: Sequence[str]) -> None:
