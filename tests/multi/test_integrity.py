@@ -254,3 +254,29 @@ async def test_after_the_deadline_interrupted_calls_are_read_back_within_the_gra
         outcome = report.outcome(0, contact_id)
         assert (outcome is multi.Outcome.ADDED) == (contact_id in members)
         assert outcome is not multi.Outcome.NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        {"rounds": 1.5},
+        {"rounds": True},
+        {"concurrency": float("inf")},
+        {"concurrency": {"messente": 0}},
+        {"rate": float("nan")},
+        {"deadline": float("nan")},
+        {"deadline": float("inf")},
+        {"verify_grace": -1},
+    ],
+)
+def test_bad_options_are_refused_before_the_job_starts(keywords: dict[str, object]) -> None:
+    with pytest.raises(InvalidRequestError):
+        multi.JobOptions(**keywords)  # type: ignore[arg-type]
+
+
+def test_an_async_progress_callback_is_refused_not_left_unawaited() -> None:
+    async def on_progress(progress: multi.Progress) -> None:
+        pass
+
+    with pytest.raises(InvalidRequestError, match="not awaited"):
+        multi.JobOptions(on_progress=on_progress)  # type: ignore[arg-type]

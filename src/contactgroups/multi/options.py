@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+import math
 from collections.abc import Callable, Mapping
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import attrs
 
@@ -34,18 +36,37 @@ VERIFY_GRACE = 10.0
 
 
 def _positive_seconds(_: object, __: attrs.Attribute[float | None], value: float | None) -> None:
-    if value is not None and value <= 0:
-        raise InvalidRequestError("deadline must be a positive number of seconds")
+    if value is not None and not (isinstance(value, (int, float)) and 0 < value < math.inf):
+        raise InvalidRequestError("deadline must be a positive, finite number of seconds")
 
 
 def _not_negative(_: object, __: attrs.Attribute[float], value: float) -> None:
-    if not value >= 0:
+    if not (isinstance(value, (int, float)) and 0 <= value < math.inf):
         raise InvalidRequestError("verify_grace must be zero or a positive number of seconds")
 
 
 def _at_least_one(_: object, __: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise InvalidRequestError("rounds must be at least 1")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidRequestError("rounds must be a whole number, at least 1")
+
+
+def _counts(_: object, __: Any, value: Any) -> None:
+    numbers = value.values() if isinstance(value, Mapping) else [] if value is None else [value]
+    for number in numbers:
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise InvalidRequestError("concurrency must be a whole number of calls, at least 1")
+
+
+def _rates(_: object, __: Any, value: Any) -> None:
+    numbers = value.values() if isinstance(value, Mapping) else [] if value is None else [value]
+    for number in numbers:
+        if not (isinstance(number, (int, float)) and 0 < number < math.inf):
+            raise InvalidRequestError("rate must be a positive, finite number of calls a second")
+
+
+def _plain_callable(_: object, __: Any, value: Any) -> None:
+    if value is not None and inspect.iscoroutinefunction(value):
+        raise InvalidRequestError("on_progress is called, not awaited: pass a plain function")
 
 
 def _for_provider(value: Mapping[str, float] | float | None, provider: str) -> float | None:
@@ -70,12 +91,12 @@ class JobOptions:
     seconds the read-back of interrupted calls may take after the deadline.
     """
 
-    concurrency: PerProvider = None
-    rate: PerProviderRate = None
+    concurrency: PerProvider = attrs.field(default=None, validator=_counts)
+    rate: PerProviderRate = attrs.field(default=None, validator=_rates)
     deadline: float | None = attrs.field(default=None, validator=_positive_seconds)
     rounds: int = attrs.field(default=DEFAULT_ROUNDS, validator=_at_least_one)
     verify: bool = True
-    on_progress: ProgressCallback | None = None
+    on_progress: ProgressCallback | None = attrs.field(default=None, validator=_plain_callable)
     journal: JournalPath | None = None
     verify_grace: float = attrs.field(default=VERIFY_GRACE, validator=_not_negative)
 

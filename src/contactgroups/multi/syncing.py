@@ -120,7 +120,11 @@ async def sync(
     async def apply(action: Action, ids: tuple[str, ...]) -> Report | None:
         if not ids:
             return None
-        remaining = None if ends is None else max(0.001, ends - time.monotonic())
+        remaining = None if ends is None else ends - time.monotonic()
+        if remaining is not None and remaining <= 0:  # nothing is sent after the deadline
+            report = Report.start(action, [Target(client, group_id, ids)])
+            report.deadline_passed = True
+            return report
         job = BulkJob(
             action,
             [Target(client, group_id, ids)],
