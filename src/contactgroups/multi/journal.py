@@ -39,6 +39,7 @@ FORMAT = 1
 _IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
 _STATE = {o: n for n, o in enumerate(Outcome)}
 _OUTCOME = dict(enumerate(Outcome))
+_PENDING = _STATE[Outcome.NOT_ATTEMPTED]  # recorded, not sent yet (not 0: that is ADDED)
 _INGEST_BATCH = 20_000
 
 _SCHEMA = """
@@ -268,17 +269,16 @@ class JournalLedger(LedgerBase):
     # -- reading for the job ---------------------------------------------------------------------
 
     async def pending(self, index: int, *, first: bool) -> AsyncIterator[list[str]]:
-        if first and self.resumed:
-            where = "(state=0 OR (state=? AND retry=1))"
-        else:
-            where = "state=0" if first else "(state=? AND retry=1)"
-        args: tuple[Any, ...] = () if where == "state=0" else (_STATE[Outcome.FAILED],)
-        sql = f"SELECT rowid, key, state FROM ids WHERE target=? AND rowid>? AND {where} "
-        sql += f"ORDER BY rowid LIMIT {PENDING_SLICE}"
+        # ids not sent yet (first round), failed ones worth another round (later rounds, and the
+        # first one of a resumed job); -1 is no state at all
+        pending = _PENDING if first else -1
+        failed = _STATE[Outcome.FAILED] if self.resumed or not first else -1
+        sql = "SELECT rowid, key, state FROM ids WHERE target=? AND rowid>? AND "
+        sql += f"(state=? OR (state=? AND retry=1)) ORDER BY rowid LIMIT {PENDING_SLICE}"
         after = 0
 
         def read(db: sqlite3.Connection) -> list[tuple[int, str, int]]:
-            return db.execute(sql, (self._ids[index], after, *args)).fetchall()
+            return db.execute(sql, (self._ids[index], after, pending, failed)).fetchall()
 
         while True:
             rows = await self.journal.run(read)
@@ -404,7 +404,9 @@ async def _ingest(journal: Journal, part: str, position: int, target: Target) ->
 def _insert(db: sqlite3.Connection, target: int, entries: list[IdEntry]) -> None:
     db.execute("BEGIN")
     plain = [(target, e.key, e.given) for e in entries if e.refused is None]
-    db.executemany("INSERT OR IGNORE INTO ids (target, key, given, state) VALUES (?,?,?,0)", plain)
+    db.executemany(
+        f"INSERT OR IGNORE INTO ids (target, key, given, state) VALUES (?,?,?,{_PENDING})", plain
+    )
     for entry in entries:
         if entry.refused is not None:
             data = json.dumps(error_to_dict(entry.refused))
