@@ -269,11 +269,11 @@ class JournalLedger(LedgerBase):
     # -- reading for the job ---------------------------------------------------------------------
 
     async def pending(self, index: int, *, first: bool) -> AsyncIterator[list[str]]:
-        # ids not sent yet (first round), failed ones worth another round (later rounds, and the
-        # first one of a resumed job); -1 is no state at all
+        # ids not sent (first round), failed ones worth another round (later rounds, a resumed
+        # job's first); -1: no state. "+target": walk rowids from ``after``, not the whole index
         pending = _PENDING if first else -1
         failed = _STATE[Outcome.FAILED] if self.resumed or not first else -1
-        sql = "SELECT rowid, key, state FROM ids WHERE target=? AND rowid>? AND "
+        sql = "SELECT rowid, key, state FROM ids WHERE +target=? AND rowid>? AND "
         sql += f"(state=? OR (state=? AND retry=1)) ORDER BY rowid LIMIT {PENDING_SLICE}"
         after = 0
 
