@@ -39,7 +39,7 @@ FORMAT = 1
 _IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
 _STATE = {o: n for n, o in enumerate(Outcome)}
 _OUTCOME = dict(enumerate(Outcome))
-_PENDING = _STATE[Outcome.NOT_ATTEMPTED]  # recorded, not sent yet (not 0: that is ADDED)
+_PENDING, _FAILED = _STATE[Outcome.NOT_ATTEMPTED], _STATE[Outcome.FAILED]  # 0 is ADDED
 _INGEST_BATCH = 20_000
 
 _SCHEMA = """
@@ -271,14 +271,13 @@ class JournalLedger(LedgerBase):
     async def pending(self, index: int, *, first: bool) -> AsyncIterator[list[str]]:
         # ids not sent (first round), failed ones worth another round (later rounds, a resumed
         # job's first); -1: no state. "+target": walk rowids from ``after``, not the whole index
-        pending = _PENDING if first else -1
-        failed = _STATE[Outcome.FAILED] if self.resumed or not first else -1
-        sql = "SELECT rowid, key, state FROM ids WHERE +target=? AND rowid>? AND "
-        sql += f"(state=? OR (state=? AND retry=1)) ORDER BY rowid LIMIT {PENDING_SLICE}"
+        states = (_PENDING if first else -1, _FAILED if self.resumed or not first else -1)
+        sql = "SELECT rowid, key, state FROM ids WHERE +target=? AND rowid>? AND (state=? OR "
+        sql += f"(state=? AND retry=1)) ORDER BY rowid LIMIT {PENDING_SLICE}"
         after = 0
 
         def read(db: sqlite3.Connection) -> list[tuple[int, str, int]]:
-            return db.execute(sql, (self._ids[index], after, pending, failed)).fetchall()
+            return db.execute(sql, (self._ids[index], after, *states)).fetchall()
 
         while True:
             rows = await self.journal.run(read)
