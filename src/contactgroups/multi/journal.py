@@ -269,8 +269,7 @@ class JournalLedger(LedgerBase):
     # -- reading for the job ---------------------------------------------------------------------
 
     async def pending(self, index: int, *, first: bool) -> AsyncIterator[list[str]]:
-        # ids not sent (first round), failed ones worth another round (later rounds, a resumed
-        # job's first); -1: no state. "+target": walk rowids from ``after``, not the whole index
+        # unsent ids; failed ones worth a retry (later rounds, resumed); +target: by rowid
         states = (_PENDING if first else -1, _FAILED if self.resumed or not first else -1)
         sql = "SELECT rowid, key, state FROM ids WHERE +target=? AND rowid>? AND (state=? OR "
         sql += f"(state=? AND retry=1)) ORDER BY rowid LIMIT {PENDING_SLICE}"
