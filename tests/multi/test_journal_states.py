@@ -63,3 +63,35 @@ async def test_ids_recorded_but_never_sent_are_not_attempted(
     finally:
         db.close()
     assert states == [(list(Outcome).index(Outcome.NOT_ATTEMPTED),)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="multi/syncing.py apply(): a plan with nothing to remove (or add) leaves that part "
+    "of the journal as the killed run left it, ids in flight included",
+)
+async def test_a_sync_run_again_with_nothing_left_reports_what_landed(
+    messente_fake: Any, tmp_path: Path
+) -> None:
+    """A sync killed after its last remove landed, before its answer was recorded (its ids still
+    in flight in the journal), run again: the plan is empty, and the remove part of the journal
+    must not go on saying those ids failed."""
+    group = messente_fake.seed_group("g")
+    phones = messente_fake.seed_contacts(6)
+    messente_fake.seed_members(group, phones[:3])
+    journal = tmp_path / "job.db"
+    async with messente_fake.client() as client:
+        await multi.sync(client, group, phones[3:], journal=journal)
+        db = sqlite3.connect(os.fspath(journal))  # as a SIGKILL right after the removes landed
+        try:
+            with db:
+                db.execute(
+                    "UPDATE ids SET state=9 WHERE target IN "
+                    "(SELECT id FROM targets WHERE part='remove')"
+                )
+        finally:
+            db.close()
+        again = await multi.sync(client, group, phones[3:], journal=journal)
+    assert again.plan.empty
+    assert messente_fake.member_ids(group) == set(phones[3:])
+    assert multi.Report.load(journal, part="remove").ok
