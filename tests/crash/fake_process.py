@@ -13,8 +13,9 @@ Control (JSON in and out):
 - ``POST /arm`` ``{"after": N, "mode": "land" | "lost"}``: the N-th membership write from now on
   (any provider) is held: handled first (``land``: the change is made, the answer withheld) or
   not at all (``lost``); ``GET /wait?timeout=S`` answers ``{"reached": bool}`` once it is held.
-- ``POST /release``: the held write ends (its client is dead by then) and every write still in
-  progress finishes before the answer, so the state read next is settled.
+- ``POST /release``: the held write ends (its client is dead by then), the dead client's
+  connections are closed and every write still in progress finishes before the answer, so the
+  state read next is settled and the next job's writes are counted from 1.
 - ``GET /state?provider=P``: ``{"members": [...], "sent": {id: how many writes carried it}}``,
   counted here from the fake's own request log (``fake.requests``).
 """
@@ -71,6 +72,8 @@ class Control:
         self.reached = asyncio.Event()
         self.release = asyncio.Event()
         self.stopped = asyncio.Event()
+        self.connections: set[asyncio.BaseTransport] = set()
+        self.last_write = 0.0
         for name, fake in self.fakes.items():
             fake.app.middlewares.append(self._middleware(name))
 
@@ -81,6 +84,9 @@ class Control:
             ids = carried(provider, request.method, request.path, request.query_string, body)
             if ids is None:
                 return await handler(request)
+            if request.transport is not None:
+                self.connections.add(request.transport)
+            self.last_write = asyncio.get_running_loop().time()
             self.writes += 1
             self.in_progress += 1
             try:
@@ -137,12 +143,18 @@ class Control:
         return web.json_response({"reached": True})
 
     async def do_release(self, request: web.Request) -> web.Response:
+        """The held write ends; then the killed job's connections are closed (a request of its
+        still unread is dropped, as if lost) and every write under way ends (at most 10 s)."""
         self.after = None
         self.release.set()
-        for _ in range(1000):  # every write under way ends (at most 10 s)
-            if not self.in_progress:
-                break
+        loop = asyncio.get_running_loop()
+        for _ in range(1000):
             await asyncio.sleep(0.01)
+            for transport in self.connections:
+                transport.abort()
+            self.connections.clear()
+            if not self.in_progress and loop.time() - self.last_write > 0.1:
+                break
         return web.json_response({"in_progress": self.in_progress})
 
     async def state(self, request: web.Request) -> web.Response:
