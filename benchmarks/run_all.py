@@ -1,6 +1,6 @@
 """Run every benchmark, one process each, and print a summary table of every figure.
 
-    python benchmarks/run_all.py [--only overhead,bulk,memory,vs_official,scaling,hardening]
+    python benchmarks/run_all.py [--only overhead,bulk,memory,vs_official,scaling,hardening,journal]
                                  [--markdown FILE]
 
 Each script prints its own figures with their target and PASS/MISS; this runner streams that
@@ -37,6 +37,7 @@ SCRIPTS = (
     ("vs_official", "bench_vs_official.py", 240),
     ("scaling", "bench_scaling.py", 300),
     ("hardening", "bench_hardening.py", 180),
+    ("journal", "bench_journal.py", 600),
 )
 
 

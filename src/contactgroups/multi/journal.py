@@ -287,17 +287,17 @@ class JournalLedger(LedgerBase):
     # -- reading for the job ---------------------------------------------------------------------
 
     async def pending(self, index: int, *, first: bool) -> AsyncIterator[list[str]]:
-        if first and self.resumed:
-            where = "(state=0 OR (state=? AND retry=1))"
-        else:
-            where = "state=0" if first else "(state=? AND retry=1)"
-        args: tuple[Any, ...] = () if where == "state=0" else (STATE[Outcome.FAILED],)
-        sql = f"SELECT rowid, key, state FROM ids WHERE target=? AND rowid>? AND {where} "
-        sql += f"ORDER BY rowid LIMIT {PENDING_SLICE}"
+        # unsent ids; failed ones worth a retry (later rounds, resumed); +target: by rowid
+        states = (
+            STATE[Outcome.NOT_ATTEMPTED] if first else -1,
+            STATE[Outcome.FAILED] if self.resumed or not first else -1,
+        )
+        sql = "SELECT rowid, key, state FROM ids WHERE +target=? AND rowid>? AND (state=? OR "
+        sql += f"(state=? AND retry=1)) ORDER BY rowid LIMIT {PENDING_SLICE}"
         after = 0
 
         def read(db: sqlite3.Connection) -> list[tuple[int, str, int]]:
-            return db.execute(sql, (self._ids[index], after, *args)).fetchall()
+            return db.execute(sql, (self._ids[index], after, *states)).fetchall()
 
         while True:
             rows = await self.journal.run(read)
