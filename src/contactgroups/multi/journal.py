@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import Any, TypeVar
 from urllib.request import pathname2url
 
@@ -164,6 +165,9 @@ class JournalLedger(LedgerBase):
         self.part = part
         self._ids = list(ids)  # the targets' row ids in the journal
         self._writes: list[Write] = []
+        self._written = 0  # writes buffered so far, ever
+        self._committed = 0  # of those, how many a commit has made durable
+        self._committing: anyio.Event | None = None  # set when the commit under way ends
         self._taken: dict[tuple[int, str], Outcome] = {}  # ids handed out, by their outcome then
         self.resumed = False
 
@@ -275,14 +279,29 @@ class JournalLedger(LedgerBase):
             old = self._taken.pop((index, contact_id))
             self._move(index, old, outcome)
         self._writes.append((self._ids[index], list(ids), STATE[outcome], error))
+        self._written += 1
 
     def sending(self, index: int, ids: Sequence[str]) -> None:
         self._writes.append((self._ids[index], list(ids), IN_FLIGHT, None))
+        self._written += 1
 
     async def flush(self) -> None:
-        if self._writes:
-            writes, self._writes = self._writes, []
-            await self.journal.run(lambda db: write_all(db, writes))
+        """Return once every write buffered before the call is committed. One commit at a time
+        takes everything buffered meanwhile (a group commit): forty calls in flight cost a few
+        transactions, not forty."""
+        wanted = self._written
+        while self._committed < wanted:
+            if self._committing is not None:  # another caller's commit: it may include ours
+                await self._committing.wait()
+                continue
+            self._committing = anyio.Event()
+            batch, self._writes, upto = self._writes, [], self._written
+            try:
+                await self.journal.run(partial(write_all, writes=batch))
+                self._committed = upto
+            finally:
+                self._committing.set()
+                self._committing = None
 
     # -- reading for the job ---------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ the journal only ever see canonical keys (and keep what the caller passed beside
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 import attrs
@@ -33,7 +33,9 @@ def id_key(value: object) -> str:
     return f"<{type(value).__name__} {value!r}>"
 
 
-def _entry(adapter: MembershipAdapter, value: object) -> IdEntry:
+def _entry(
+    adapter: MembershipAdapter, canonical: Callable[[str], str] | None, value: object
+) -> IdEntry:
     provider = adapter.provider
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         refused = InvalidRequestError(
@@ -50,13 +52,13 @@ def _entry(adapter: MembershipAdapter, value: object) -> IdEntry:
     if not text.strip():
         refused = InvalidRequestError("an id must not be empty", provider=provider)
         return IdEntry(text, None, refused)
-    if isinstance(adapter, CanonicalIds):
+    if canonical is None:
+        key = text
+    else:
         try:
-            key = adapter.canonical_id(text)
+            key = canonical(text)
         except InvalidRequestError as error:
             return IdEntry(text, None, error)
-    else:
-        key = text
     return IdEntry(key, None if key == text else text)
 
 
@@ -67,12 +69,14 @@ def canonical_entries(
     unless ``repeats`` (a journal drops them itself, without holding every key in memory)."""
     if isinstance(values, (str, bytes)):
         raise InvalidRequestError("a target's ids must be a list of ids, not a single string")
+    # looked up once: a runtime protocol check per id costs more than the rest of the id's work
+    canonical = adapter.canonical_id if isinstance(adapter, CanonicalIds) else None
     if repeats:
-        yield from (_entry(adapter, value) for value in values)
+        yield from (_entry(adapter, canonical, value) for value in values)
         return
     seen: set[str] = set()
     for value in values:
-        entry = _entry(adapter, value)
+        entry = _entry(adapter, canonical, value)
         if entry.key not in seen:
             seen.add(entry.key)
             yield entry
