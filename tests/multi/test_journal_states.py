@@ -66,11 +66,6 @@ async def test_ids_recorded_but_never_sent_are_not_attempted(
     assert states == [(STATE[Outcome.NOT_ATTEMPTED],)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="multi/syncing.py apply(): a plan with nothing to remove (or add) leaves that part "
-    "of the journal as the killed run left it, ids in flight included",
-)
 async def test_a_sync_run_again_with_nothing_left_reports_what_landed(
     messente_fake: Any, tmp_path: Path
 ) -> None:

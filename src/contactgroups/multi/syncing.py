@@ -119,6 +119,8 @@ async def sync(
 
     async def apply(action: Action, ids: tuple[str, ...]) -> Report | None:
         if not ids:
+            if journal is not None:  # this run's part holds nothing: not the last run's ids
+                await BulkJob(action, [], options, journal_part=action, replace_journal=True).run()
             return None
         remaining = None if ends is None else ends - time.monotonic()
         if remaining is not None and remaining <= 0:  # nothing is sent after the deadline
