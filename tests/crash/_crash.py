@@ -176,6 +176,8 @@ class Crashes:
         try:
             while not self.fakes.wait(0.2):
                 if process.poll() is not None:
+                    with open(self.workdir / f"run{self.runs}.log", "a") as log:
+                        log.write(f"\n[ended before the kill: exit {process.returncode}]\n")
                     return False
             process.kill()  # SIGKILL, our own child, by its handle
             process.wait()
