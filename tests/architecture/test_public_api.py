@@ -19,6 +19,7 @@ PUBLIC_API: dict[str, tuple[str, ...]] = {
         "ConflictError",
         "ConnectTimeoutError",
         "ContactGroupsError",
+        "GovernorPolicy",
         "InvalidRequestError",
         "MalformedResponseError",
         "NotFoundError",
@@ -53,6 +54,7 @@ PUBLIC_API: dict[str, tuple[str, ...]] = {
         "error_class_for_status",
     ),
     "contactgroups.membership": (
+        "AdaptiveConcurrency",
         "BatchResult",
         "HasMembership",
         "MembershipAdapter",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import warnings
@@ -22,8 +23,8 @@ from ..errors import (
     ServerError,
     TransportError,
 )
-from ..membership import BatchResult
-from .options import JobOptions, PerProvider, PerProviderRate, ProgressCallback
+from ..membership import AdaptiveConcurrency, BatchResult, MembershipAdapter
+from .options import JobOptions, PerProviderConcurrency, PerProviderRate, ProgressCallback
 from .report import Action, Outcome, Report, done_outcome
 from .targets import Target
 from .verify import read_back
@@ -108,7 +109,7 @@ class BulkJob:
         )
 
     @property
-    def concurrency(self) -> PerProvider:
+    def concurrency(self) -> PerProviderConcurrency:
         self._deprecated("concurrency")
         return self.options.concurrency
 
@@ -221,7 +222,6 @@ class BulkJob:
 
     async def _run_round(self, provider: str, work: Work) -> None:
         adapter = self.ledger.targets[work[0][0]].adapter
-        limit = self.options.concurrency_for(provider, adapter.default_concurrency)
         rate = self.options.rate_for(provider)
         limiter = _RateLimiter(rate) if rate else None
         chunks = self._chunks(work)
@@ -230,9 +230,27 @@ class BulkJob:
             for index, chunk in chunks:  # one shared iterator: each chunk goes to one worker
                 await self._call(provider, index, chunk, limiter)
 
-        async with anyio.create_task_group() as group:
-            for _ in range(limit):
-                group.start_soon(worker)
+        with self._governed(provider, adapter) as limit:
+            async with anyio.create_task_group() as group:  # its tasks are governed too
+                for _ in range(limit):
+                    group.start_soon(worker)
+
+    @contextlib.contextmanager
+    def _governed(self, provider: str, adapter: MembershipAdapter) -> Iterator[int]:
+        """The workers to start: the fixed ``concurrency``; or, adaptive, ``max_concurrency`` of
+        them, the account's governor letting through as many calls as the vendor takes (an
+        adapter without a governor runs its ``default_concurrency``)."""
+        start = max(1, adapter.default_concurrency)
+        fixed = self.options.fixed_concurrency(provider)
+        if fixed is not None or not isinstance(adapter, AdaptiveConcurrency):
+            yield fixed or start
+            return
+        with adapter.adaptive(start) as ceiling:
+            yield (
+                start
+                if ceiling is None
+                else min(ceiling, self.options.max_concurrency_for(provider))
+            )
 
     def _chunks(self, work: Work) -> Iterator[tuple[int, Sequence[str]]]:
         for index, ids in work:
