@@ -9,9 +9,9 @@ vendor, only these rules:
 adapter at once (unless the job's ``concurrency=`` says otherwise). An adapter with
 ``adaptive`` (optional: ``AdaptiveConcurrency``, which every provider's adapter has) lets its
 account's governor decide instead: ``multi`` then runs up to the job's ``max_concurrency`` calls,
-and the governor lets as many through as the vendor takes, starting at ``default_concurrency``. A client (one vendor account)
-is scheduled on its own, known by its adapter: ``client.membership`` returns the same object every
-time. The report sums per ``provider``.
+and the governor lets as many through as the vendor takes, starting at ``default_concurrency``.
+A client (one vendor account) is scheduled on its own, known by its adapter:
+``client.membership`` returns the same object every time. The report sums per ``provider``.
 
 **Ids.** Ids are strings, compared exactly after canonicalisation. ``multi`` refuses (``failed``
 with ``InvalidRequestError``, never sent) an id that is not a string or an integer, or is empty;

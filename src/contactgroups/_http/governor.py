@@ -4,11 +4,12 @@ from its answers, and the account-wide pause a ``Retry-After`` asks for.
 No vendor documents a rate limit, so the number of calls in flight is learnt (in the spirit of
 TCP congestion control, Netflix's concurrency-limits and botocore's adaptive retry mode):
 
-- **growth** while the account is healthy: before the first overload, +0.5 per success (the limit
-  grows by half each round trip, "slow start"); after one, along a cubic curve back to the limit
-  where it happened and, if nothing happens there, past it (TCP CUBIC). Only a request that found
-  the limit in use makes it grow, and only while latency stays flat (its smoothed value within
-  ``latency_tolerance`` times the lowest of the last ``baseline_seconds``).
+- **growth** while the account is healthy: before the first overload, +1 per success (the
+  limit grows by half or more each round trip, "slow start"); after one, along a cubic curve
+  back to the limit where it happened and, if nothing happens there, past it (TCP CUBIC). Only
+  a request that found at least half the limit in use makes it grow, and only while latency
+  stays flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
+  ``baseline_seconds``).
 - **cut** on an overload (429, 503 or a timeout, as ``retry.is_overload`` says): the limit times
   ``backoff``; latency past the tolerance cuts by ``latency_backoff``. A burst of overloads from
   requests that were already in flight when the limit was cut counts once.
@@ -210,7 +211,8 @@ class AccountGovernor:
 
     def on_success(self, latency: float, *, started: float, busy: bool, now: float) -> None:
         """A request started at ``started`` was answered after ``latency`` seconds; ``busy``:
-        it held a slot and found them all in use (no growth for a limit nobody needs)."""
+        it held a slot and found at least half of them in use (no growth for a limit nobody
+        needs, as TCP grows only a window that is used)."""
         self.on_latency(latency, now)
         if started < self._cut_at:
             return  # it was in flight when the limit was cut: it says nothing about the new one
@@ -221,7 +223,7 @@ class AccountGovernor:
             return
         self.seeded = True
         if self._w_max is None:
-            grown = self.limit + 0.5
+            grown = self.limit + 1.0
         else:
             k = (self._w_max * (1 - self.policy.backoff) / _CUBIC_C) ** (1 / 3)
             grown = max(self.limit, _CUBIC_C * (now - self._epoch - k) ** 3 + self._w_max)
@@ -284,15 +286,18 @@ class AccountGovernor:
             with anyio.move_on_after(math.inf if remaining is None else max(0.0, remaining)):
                 await self._take()
                 slot.held = True
+                slot.busy = 2 * (self.in_flight + self.waiting()) >= self.capacity
             if not slot.held:
                 raise budget.out_of_time("waiting for a free slot", provider, maybe_landed)
         try:
             while (wait := self.start_wait(self._clock())) > 0:
-                if budget.blocks(wait) is not None:
+                blocker = budget.blocks(wait)
+                if blocker is not None:
                     raise budget.out_of_time(
                         "during the account's pause (the vendor's Retry-After)",
                         provider,
                         maybe_landed,
+                        blocker,
                     )
                 await self._sleep(wait)
             now = self._clock()
@@ -348,6 +353,7 @@ class Slot:
     gated: bool
     pause_cap: float
     held: bool = False
+    busy: bool = False  # it found at least half the slots in use
     started: float = 0.0
     done: bool = False
 
@@ -379,8 +385,7 @@ class Slot:
             if retry_after is not None and retry_after <= self.pause_cap:
                 governor.pause(retry_after, now)
         else:
-            busy = self.gated and governor.in_flight + governor.waiting() >= governor.capacity
-            governor.on_success(now - self.started, started=self.started, busy=busy, now=now)
+            governor.on_success(now - self.started, started=self.started, busy=self.busy, now=now)
         self.release()
 
     def release(self) -> None:
