@@ -9,7 +9,7 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
   back to the limit where it happened and, if nothing happens there, past it (TCP CUBIC). Only
   a request that found at least half the limit in use makes it grow, and only while latency
   stays flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
-  ``baseline_seconds``).
+  ``baseline_seconds``, plus ``latency_slack``).
 - **cut** on an overload (429, 503 or a timeout, as ``retry.is_overload`` says): the limit times
   ``backoff``; latency past the tolerance cuts by ``latency_backoff``. A burst of overloads from
   requests that were already in flight when the limit was cut counts once.
@@ -76,6 +76,11 @@ def _over_zero(instance: object, attribute: attrs.Attribute[float], value: float
     _positive_or_none(instance, attribute, value)  # type: ignore[arg-type]
 
 
+def _not_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 <= value < math.inf:
+        raise InvalidRequestError(f"{attribute.name} must be a number >= 0, not {value!r}")
+
+
 def _share(_: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not 0 < value < 1:
         raise InvalidRequestError(f"{attribute.name} must be between 0 and 1, not {value!r}")
@@ -97,7 +102,8 @@ class GovernorPolicy:
         max_concurrency: the limit never grows past this (the ceiling).
         rate: at most this many request starts per second (None: no ceiling).
         latency_tolerance: the limit stops growing, and is cut, once the smoothed latency is
-            this many times the lowest seen lately.
+            this many times the lowest seen lately, plus ``latency_slack`` seconds (so that the
+            jitter of a fast network is not taken for a queue at the vendor).
         backoff: the share of the limit kept after a 429, 503 or timeout.
         latency_backoff: the share kept when latency went past the tolerance.
         baseline_seconds: how far back "the lowest latency seen lately" looks.
@@ -107,7 +113,8 @@ class GovernorPolicy:
     min_concurrency: int = attrs.field(default=1, validator=_at_least_one)
     max_concurrency: int = attrs.field(default=64, validator=_at_least_one)
     rate: float | None = attrs.field(default=None, validator=_positive_or_none)
-    latency_tolerance: float = attrs.field(default=2.0, validator=_over_one)
+    latency_tolerance: float = attrs.field(default=1.5, validator=_over_one)
+    latency_slack: float = attrs.field(default=0.005, validator=_not_negative)
     backoff: float = attrs.field(default=0.7, validator=_share)
     latency_backoff: float = attrs.field(default=0.9, validator=_share)
     baseline_seconds: float = attrs.field(default=10.0, validator=_over_zero)
@@ -207,7 +214,9 @@ class AccountGovernor:
         baseline = self.baseline()
         if baseline is None or self._smoothed is None:
             return True
-        return self._smoothed <= baseline * self.policy.latency_tolerance
+        return (
+            self._smoothed <= baseline * self.policy.latency_tolerance + self.policy.latency_slack
+        )
 
     def on_success(self, latency: float, *, started: float, busy: bool, now: float) -> None:
         """A request started at ``started`` was answered after ``latency`` seconds; ``busy``:

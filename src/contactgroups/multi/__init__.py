@@ -26,10 +26,13 @@ from ..errors import InterruptedCallError
 from ..membership import BatchResult, HasMembership, MembershipAdapter
 from .job import ROUND_WAIT_MAX, BulkJob
 from .options import (
+    ADAPTIVE,
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_ROUNDS,
     JobKeywords,
     JobOptions,
     PerProvider,
+    PerProviderConcurrency,
     PerProviderRate,
     ProgressCallback,
 )
@@ -38,6 +41,8 @@ from .syncing import SyncPlan, SyncResult, sync
 from .targets import Target
 
 __all__ = [
+    "ADAPTIVE",
+    "DEFAULT_MAX_CONCURRENCY",
     "DEFAULT_ROUNDS",
     "ROUND_WAIT_MAX",
     "Action",
@@ -51,6 +56,7 @@ __all__ = [
     "MembershipAdapter",
     "Outcome",
     "PerProvider",
+    "PerProviderConcurrency",
     "PerProviderRate",
     "Progress",
     "ProgressCallback",
@@ -69,7 +75,8 @@ __all__ = [
 async def add(
     targets: Iterable[Target],
     *,
-    concurrency: PerProvider = None,
+    concurrency: PerProviderConcurrency = ADAPTIVE,
+    max_concurrency: PerProvider = DEFAULT_MAX_CONCURRENCY,
     rate: PerProviderRate = None,
     deadline: float | None = None,
     rounds: int = DEFAULT_ROUNDS,
@@ -78,14 +85,17 @@ async def add(
 ) -> Report:
     """Add every target's ids to its group, all providers at once.
 
-    ``concurrency``: calls at once per provider (a number, or ``{"messente": 20}``); defaults to
-    each adapter's ``default_concurrency``. ``rate``: call starts per second per provider.
+    ``concurrency``: ``"adaptive"`` (the default): each account's governor learns how many calls
+    at once the vendor takes, starting at the adapter's ``default_concurrency``, up to
+    ``max_concurrency`` (64); a number (or ``{"messente": 20}``) fixes it. ``rate``: call starts
+    per second per provider (a ceiling in both modes).
     ``deadline``: seconds for the whole job; what is not sent by then is ``NOT_ATTEMPTED``.
     ``rounds``: passes over ids that failed for a retryable reason. ``verify``: read the group to
     settle ids whose call ended without a clear answer.
     """
     options = JobOptions(
         concurrency=concurrency,
+        max_concurrency=max_concurrency,
         rate=rate,
         deadline=deadline,
         rounds=rounds,
@@ -98,7 +108,8 @@ async def add(
 async def remove(
     targets: Iterable[Target],
     *,
-    concurrency: PerProvider = None,
+    concurrency: PerProviderConcurrency = ADAPTIVE,
+    max_concurrency: PerProvider = DEFAULT_MAX_CONCURRENCY,
     rate: PerProviderRate = None,
     deadline: float | None = None,
     rounds: int = DEFAULT_ROUNDS,
@@ -108,6 +119,7 @@ async def remove(
     """Remove every target's ids from its group, all providers at once (see ``add``)."""
     options = JobOptions(
         concurrency=concurrency,
+        max_concurrency=max_concurrency,
         rate=rate,
         deadline=deadline,
         rounds=rounds,
@@ -120,7 +132,8 @@ async def remove(
 async def retry_failed(
     report: Report,
     *,
-    concurrency: PerProvider = None,
+    concurrency: PerProviderConcurrency = ADAPTIVE,
+    max_concurrency: PerProvider = DEFAULT_MAX_CONCURRENCY,
     rate: PerProviderRate = None,
     deadline: float | None = None,
     rounds: int = DEFAULT_ROUNDS,
@@ -131,6 +144,7 @@ async def retry_failed(
     for ``add``)."""
     options = JobOptions(
         concurrency=concurrency,
+        max_concurrency=max_concurrency,
         rate=rate,
         deadline=deadline,
         rounds=rounds,

@@ -14,7 +14,16 @@ from .._http import unique
 from ..errors import TimeoutError
 from ..membership import HasMembership
 from .job import BulkJob
-from .options import DEFAULT_ROUNDS, JobOptions, PerProvider, PerProviderRate, ProgressCallback
+from .options import (
+    ADAPTIVE,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_ROUNDS,
+    JobOptions,
+    PerProvider,
+    PerProviderConcurrency,
+    PerProviderRate,
+    ProgressCallback,
+)
 from .report import Action, Report
 from .targets import Target
 
@@ -54,7 +63,8 @@ async def sync(
     desired_ids: Iterable[str],
     *,
     dry_run: bool = False,
-    concurrency: PerProvider = None,
+    concurrency: PerProviderConcurrency = ADAPTIVE,
+    max_concurrency: PerProvider = DEFAULT_MAX_CONCURRENCY,
     rate: PerProviderRate = None,
     deadline: float | None = None,
     rounds: int = DEFAULT_ROUNDS,
@@ -67,6 +77,7 @@ async def sync(
     """
     options = JobOptions(
         concurrency=concurrency,
+        max_concurrency=max_concurrency,
         rate=rate,
         deadline=deadline,
         rounds=rounds,
