@@ -80,7 +80,7 @@ async def test_an_adaptive_job_grows_the_limit_while_the_vendor_keeps_up() -> No
         report = await multi.add([Target(client, group, phones)], verify=False)
         assert report.ok
         governor = client._transport.governor
-        assert governor.limit > 2
+        assert governor.limit >= 16  # from 2 (the client default would be 8)
         assert governor.in_flight == 0
 
 
