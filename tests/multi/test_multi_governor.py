@@ -16,6 +16,7 @@ from aiohttp import web
 from contactgroups import errors, multi
 from contactgroups.membership import AdaptiveConcurrency, BatchResult
 from contactgroups.multi import JobOptions, Outcome, Target
+from contactgroups.testing import Faults
 from contactgroups.testing.messente import MessenteFake
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -73,7 +74,7 @@ async def test_the_first_wave_of_calls(
 
 
 async def test_an_adaptive_job_grows_the_limit_while_the_vendor_keeps_up() -> None:
-    fake = MessenteFake()
+    fake = MessenteFake(faults=Faults(latency=0.02))  # 20 ms a call, whatever the load
     async with fake, fake.client(membership_concurrency=2) as client:
         group = fake.seed_group()
         phones = fake.seed_contacts(200)
