@@ -210,11 +210,7 @@ async def job(vendors: Vendors, kind: str, n: int, **options: Any) -> dict[str, 
             await watcher
     seen = await vendors.stats(kind)
     added = sum(1 for i in ids if result.outcome(0, i) is Outcome.ADDED)
-    timeouts = sum(
-        1
-        for i in ids
-        if isinstance(result.error(0, i), errors.TimeoutError)
-    )
+    timeouts = sum(1 for i in ids if isinstance(result.error(0, i), errors.TimeoutError))
     return {
         "seconds": seconds,
         "added": added,
@@ -228,6 +224,11 @@ async def job(vendors: Vendors, kind: str, n: int, **options: Any) -> dict[str, 
         "overloads": governor.overloads,
         "timeouts": timeouts,
     }
+
+
+def _settled(samples: list[int]) -> float:
+    """The median of the second half of the vendor's in-flight samples (every 10 ms)."""
+    return statistics.median(samples[len(samples) // 2 :]) if samples else 0.0
 
 
 def line(kind: str, label: str, got: dict[str, Any]) -> None:
@@ -281,14 +282,13 @@ async def measure(quick: bool) -> None:
         fixed = await job(vendors, "capacity", n, concurrency=64)
         line("capacity", "adaptive", adaptive)
         line("capacity", "fixed 64", fixed)
-        samples = adaptive["samples"]
-        settled = statistics.median(samples[len(samples) // 2 :]) if samples else 0.0
+        settled = _settled(adaptive["samples"])
         throughput = adaptive["added"] / adaptive["seconds"] / (CAPACITY / LATENCY)
         report(
             f"Capacity {CAPACITY} at once (hidden), {n} ids: settled in flight/capacity",
             settled / CAPACITY,
             f"{settled / CAPACITY:.2f} (median {settled:g} in flight over the second half; "
-            f"fixed 64 keeps {statistics.median(fixed['samples'][len(fixed['samples']) // 2 :]):g})",
+            f"fixed 64 keeps {_settled(fixed['samples']):g})",
             "0.8 .. 1.5",
             0.8 <= settled / CAPACITY <= 1.5,
         )
@@ -296,9 +296,10 @@ async def measure(quick: bool) -> None:
             f"Capacity {CAPACITY}: throughput/capacity, timeouts",
             throughput,
             f"{throughput:.3f} ({adaptive['added'] / adaptive['seconds']:.0f} calls/s of "
-            f"{CAPACITY / LATENCY:.0f}); {adaptive['timeouts']} timeouts",
+            f"{CAPACITY / LATENCY:.0f}); {adaptive['overloads']} attempts timed out, "
+            f"{adaptive['timeouts']} ids failed on one",
             ">= 0.90 and 0 timeouts",
-            throughput >= 0.90 and adaptive["timeouts"] == 0 and adaptive["all_landed"],
+            throughput >= 0.90 and adaptive["overloads"] == 0 and adaptive["all_landed"],
         )
 
         # -- no limit ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Run every benchmark, one process each, and print a summary table of every figure.
 
-    python benchmarks/run_all.py [--only overhead,bulk,memory,vs_official,scaling,hardening]
-                                 [--markdown FILE]
+    python benchmarks/run_all.py [--markdown FILE]
+        [--only overhead,bulk,memory,vs_official,scaling,hardening,governor]
 
 Each script prints its own figures with their target and PASS/MISS; this runner streams that
 output, collects the figures (the scripts' ``BENCH-RESULT`` lines) and ends with one table,
@@ -37,6 +37,7 @@ SCRIPTS = (
     ("vs_official", "bench_vs_official.py", 240),
     ("scaling", "bench_scaling.py", 300),
     ("hardening", "bench_hardening.py", 180),
+    ("governor", "bench_governor.py", 180),
 )
 
 
