@@ -127,6 +127,30 @@ async def test_rising_latency_stops_growth_and_cuts_gently() -> None:
     assert gov.overloads == 0  # slow answers are not counted as refusals
 
 
+async def test_one_slow_round_trip_is_a_stall_not_a_queue() -> None:
+    clock = FakeClock()
+    gov = governor(clock, initial=10, max_concurrency=1000)
+    await round_trip(gov, clock, took=0.02)
+    grown = gov.limit
+    await round_trip(gov, clock, took=0.5)  # every answer of one round trip held up at once
+    assert gov.limit == grown  # growth stopped, nothing cut
+    for _ in range(10):
+        await round_trip(gov, clock, took=0.02)
+    assert gov.limit > grown  # and it grows again once latency is back
+
+
+async def test_latency_alone_never_cuts_below_the_start() -> None:
+    clock = FakeClock()
+    gov = governor(clock, initial=10, max_concurrency=1000)
+    await round_trip(gov, clock, took=0.02)  # the latency when all is well
+    assert gov.limit > 10
+    for _ in range(15):  # 7.5 s: the fast answers are still in the 10 s baseline
+        await round_trip(gov, clock, took=0.5)
+    assert gov.limit == 10.0
+    await one_call(gov, clock, took=0.02, status=429)  # a refusal does
+    assert gov.limit == 7.0
+
+
 # -- the cut -----------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from contactgroups.multi import Outcome, Target
 from contactgroups.testing.messente import MessenteFake
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PAUSE = 1.5  # what the fake asks for: far longer than the tests need to count
+PAUSE = 2.0  # what the fake asks for: far longer than the tests need to count
 
 
 def refuse_first(fake: MessenteFake, method: str) -> asyncio.Event:

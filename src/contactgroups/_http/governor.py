@@ -11,8 +11,10 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
   stays flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
   ``baseline_seconds``, plus ``latency_slack``).
 - **cut** on an overload (429, 503 or a timeout, as ``retry.is_overload`` says): the limit times
-  ``backoff``; latency past the tolerance cuts by ``latency_backoff``. A burst of overloads from
-  requests that were already in flight when the limit was cut counts once.
+  ``backoff``. Latency past the tolerance stops growth at once and, if requests started after it
+  was first seen are slow too (a queue, not a stall), cuts by ``latency_backoff``, never below
+  the start (latency alone never makes a job slower than a fixed default would be). A burst of
+  overloads from requests that were already in flight when the limit was cut counts once.
 - **pause**: a 429 or 503 with ``Retry-After`` stops every request of the account (single calls
   and bulk alike) until the time given, if that is within the retry policy's
   ``retry_after_max`` (the SDK waits no longer on its own: a longer one is the caller's to
@@ -159,11 +161,14 @@ class AccountGovernor:
         start = min(8, self.policy.max_concurrency) if initial is None else initial
         self.limit = self.policy.clamp(start)
         self.seeded = initial is not None
+        self._floor = self.limit  # latency alone never cuts below the start
         self.in_flight = 0
         self.paused_until = -math.inf
         self.overloads = 0  # cuts on 429/503/timeout, for the curious (benchmarks, logs)
         self._w_max: float | None = None  # the limit at the last cut (None: never cut)
         self._epoch = 0.0  # when the limit was last cut
+        self._cut_share = self.policy.backoff  # what that cut kept
+        self._slow_since: float | None = None  # when latency was first seen past the tolerance
         self._cut_at = -math.inf
         self._next_start = -math.inf
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
@@ -181,7 +186,7 @@ class AccountGovernor:
         """Start at ``start`` requests in flight unless a start was given or learnt already."""
         if not self.seeded:
             self.seeded = True
-            self.limit = self.policy.clamp(start)
+            self.limit = self._floor = self.policy.clamp(start)
             self._wake()
 
     def pause(self, seconds: float, now: float) -> None:
@@ -210,13 +215,13 @@ class AccountGovernor:
             latency if smoothed is None else smoothed + _SMOOTHING * (latency - smoothed)
         )
 
-    def latency_flat(self) -> bool:
+    def latency_flat(self, latency: float | None = None) -> bool:
+        """Whether the smoothed latency (or ``latency``) is within the tolerance."""
         baseline = self.baseline()
-        if baseline is None or self._smoothed is None:
+        latency = self._smoothed if latency is None else latency
+        if baseline is None or latency is None:
             return True
-        return (
-            self._smoothed <= baseline * self.policy.latency_tolerance + self.policy.latency_slack
-        )
+        return latency <= baseline * self.policy.latency_tolerance + self.policy.latency_slack
 
     def on_success(self, latency: float, *, started: float, busy: bool, now: float) -> None:
         """A request started at ``started`` was answered after ``latency`` seconds; ``busy``:
@@ -226,15 +231,23 @@ class AccountGovernor:
         if started < self._cut_at:
             return  # it was in flight when the limit was cut: it says nothing about the new one
         if not self.latency_flat():
-            self._cut(self.policy.latency_backoff, now)
+            # a queue at the vendor lasts; a stall (a busy host, a lost packet) passes: cut only
+            # if requests started after latency was first seen high are slow too
+            if self._slow_since is None:
+                self._slow_since = now
+            elif started >= self._slow_since and not self.latency_flat(latency):
+                self._slow_since = None
+                if self.limit > self._floor:
+                    self._cut(self.policy.latency_backoff, now, floor=self._floor)
             return
+        self._slow_since = None
         if not busy:
             return
         self.seeded = True
         if self._w_max is None:
             grown = self.limit + 1.0
         else:
-            k = (self._w_max * (1 - self.policy.backoff) / _CUBIC_C) ** (1 / 3)
+            k = (self._w_max * (1 - self._cut_share) / _CUBIC_C) ** (1 / 3)
             grown = max(self.limit, _CUBIC_C * (now - self._epoch - k) ** 3 + self._w_max)
             grown = min(grown, self.limit + 1.0)  # never more than one slot per answer
         self.limit = self.policy.clamp(grown)
@@ -247,12 +260,13 @@ class AccountGovernor:
         if started >= self._cut_at:
             self._cut(self.policy.backoff, now)
 
-    def _cut(self, share: float, now: float) -> None:
+    def _cut(self, share: float, now: float, floor: float = 0.0) -> None:
         before = self.limit
+        self.limit = self.policy.clamp(max(floor, before * share))
+        self._cut_share = min(1.0, self.limit / before)
         if self._w_max is not None and before < self._w_max:
             before = before * (1 + share) / 2  # still falling: aim lower next time (CUBIC)
         self._w_max = before
-        self.limit = self.policy.clamp(self.limit * share)
         self._epoch = self._cut_at = now
 
     def start_wait(self, now: float) -> float:
