@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -337,7 +338,10 @@ def main() -> None:
         run(_serve())
         return
     heading("Throughput governor: vendors with a limit the SDK is not told")
+    # the figures depend on a quiet machine: the vendors' latency is the signal measured
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     run(measure(args.quick))
+    print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)
 
 
 if __name__ == "__main__":
