@@ -185,6 +185,28 @@ async def test_a_timeout_cuts_the_limit(error: errors.ContactGroupsError) -> Non
     assert gov.in_flight == 0
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.TransportError("connection lost", provider="v"),
+        errors.MalformedResponseError("answer too large", status=200, provider="v"),
+    ],
+)
+async def test_a_failure_without_an_answer_neither_cuts_nor_grows(
+    error: errors.ContactGroupsError,
+) -> None:
+    clock = FakeClock()
+    gov = governor(clock, initial=4)
+    for _ in range(20):
+        slots = [await gov.admit(budget(clock), "vendor", pause_cap=60.0) for _ in range(4)]
+        clock.now += 0.02
+        for slot in slots:
+            with pytest.raises(type(error)), slot:
+                raise error
+    assert gov.limit == 4.0
+    assert gov.in_flight == 0
+
+
 async def test_a_burst_of_429s_from_calls_already_in_flight_cuts_once() -> None:
     clock = FakeClock()
     gov = governor(clock, initial=16, backoff=0.5)

@@ -389,9 +389,9 @@ class Slot:
         exc: BaseException | None,
         tb: types.TracebackType | None,
     ) -> None:
-        if isinstance(exc, ContactGroupsError):
-            self.finish(is_overload(exc), None)
-        self.release()
+        if isinstance(exc, ContactGroupsError) and is_overload(exc):
+            self.finish(True, None)  # a timeout
+        self.release()  # any other failure (a lost answer, a bug, a cancellation): no sample
 
     def answered(self, status: int, headers: Mapping[str, str]) -> None:
         """The vendor answered ``status``: a sample, or an overload (with its pause)."""
