@@ -5,6 +5,7 @@ Provider modules are imported on first use: ``from contactgroups import messageb
 """
 
 from ._http import Timeout
+from ._http.governor import GovernorPolicy
 from ._http.retry import RetryPolicy
 from ._version import __version__
 from .errors import (
@@ -33,6 +34,7 @@ __all__ = [
     "ConflictError",
     "ConnectTimeoutError",
     "ContactGroupsError",
+    "GovernorPolicy",
     "InvalidRequestError",
     "JournalError",
     "MalformedResponseError",

@@ -6,9 +6,12 @@ vendor, only these rules:
 
 **Limits.** ``multi`` sends at most ``max_add_per_call`` ids to one ``add`` and at most
 ``max_remove_per_call`` to one ``remove``, and runs at most ``default_concurrency`` calls of one
-adapter at once (unless the job's ``concurrency=`` says otherwise). A client (one vendor account)
-is scheduled on its own, known by its adapter: ``client.membership`` returns the same object every
-time. The report sums per ``provider``.
+adapter at once (unless the job's ``concurrency=`` says otherwise). An adapter with
+``adaptive`` (optional: ``AdaptiveConcurrency``, which every provider's adapter has) lets its
+account's governor decide instead: ``multi`` then runs up to the job's ``max_concurrency`` calls,
+and the governor lets as many through as the vendor takes, starting at ``default_concurrency``.
+A client (one vendor account) is scheduled on its own, known by its adapter:
+``client.membership`` returns the same object every time. The report sums per ``provider``.
 
 **Ids.** Ids are strings, compared exactly after canonicalisation. ``multi`` refuses (``failed``
 with ``InvalidRequestError``, never sent) an id that is not a string or an integer, or is empty;
@@ -52,13 +55,21 @@ proves nothing); ``multi`` then leaves those ids failed with ``OutcomeUnknownErr
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
 import attrs
 
 from .errors import ContactGroupsError
 
-__all__ = ["BatchResult", "CanonicalIds", "ChecksMembers", "HasMembership", "MembershipAdapter"]
+__all__ = [
+    "AdaptiveConcurrency",
+    "BatchResult",
+    "CanonicalIds",
+    "ChecksMembers",
+    "HasMembership",
+    "MembershipAdapter",
+]
 
 
 @attrs.frozen
@@ -133,6 +144,18 @@ class ChecksMembers(Protocol):
         """For every one of ``ids`` (canonical, distinct), whether it is a member of the group
         now. Costs at most ``len(ids) + 2`` requests, or the group read at the vendor's largest
         page size if that is fewer. Raises ``ContactGroupsError`` unless sure of every id."""
+        ...
+
+
+@runtime_checkable
+class AdaptiveConcurrency(Protocol):
+    """Optional for an adapter: its account's governor decides how many calls are in flight."""
+
+    def adaptive(self, start: int) -> AbstractContextManager[int | None]:
+        """Within the block, the requests of this task and of the tasks it starts wait for a slot
+        of the account's governor, which starts at ``start`` unless it has learnt better. Gives
+        the governor's ceiling (the most calls worth starting), or None if there is no governor
+        (``multi`` then runs ``default_concurrency`` calls)."""
         ...
 
 

@@ -3,8 +3,12 @@ once against the vendor's limits, and the protocol properties ``multi`` reads.""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import attrs
 
+from .governor import AccountGovernor
 from .validate import require_count
 
 __all__ = ["AdapterLimits", "MembershipBase"]
@@ -55,6 +59,23 @@ class MembershipBase:
             default=limits.default_concurrency,
             provider=limits.provider,
         )
+        self._governor: AccountGovernor | None = None
+
+    def use_governor(self, governor: AccountGovernor) -> None:
+        """Govern ``multi``'s adaptive calls with the client's governor (the client calls it)."""
+        self._governor = governor
+
+    @contextlib.contextmanager
+    def adaptive(self, start: int) -> Iterator[int | None]:
+        """``membership.AdaptiveConcurrency``: within the block, this task's requests (and those
+        of the tasks it starts) wait for a slot of the account's governor, which starts at
+        ``start`` calls in flight unless it has learnt better; gives its ceiling (None for an
+        adapter built outside a client: no governor, ``multi`` runs a fixed number)."""
+        if self._governor is None:
+            yield None
+            return
+        with self._governor.adaptive(start) as ceiling:
+            yield ceiling
 
     @property
     def provider(self) -> str:

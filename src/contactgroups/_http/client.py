@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, ClassVar, Final, TypedDict, TypeVar
 import aiohttp
 
 from ..errors import InvalidRequestError
+from .adapter import MembershipBase
 from .auth import Auth
+from .governor import AccountGovernor, GovernorPolicy
 from .response import ErrorCheck, ErrorParser, default_error_parser
 from .retry import RetryPolicy
 from .timeouts import TimeoutLike
@@ -44,6 +46,12 @@ class ClientOptions(TypedDict, total=False):
         trace_configs: ``aiohttp.TraceConfig`` request hooks for the session the client makes
             (not with ``session=``: add them to your own session). Its hooks see each request as
             sent, credentials included.
+        governor: a ``GovernorPolicy`` to govern every call of this client: at most the number
+            of calls in flight it has learnt the vendor takes (a traffic spike queues here
+            instead of earning 429s). Default None: single calls are not limited, ``multi``
+            governs its own calls. Either way a 429 or 503 with ``Retry-After`` pauses every
+            call of the client until the time given (capped by ``RetryPolicy.retry_after_max``
+            and each call's budget).
     """
 
     base_url: str
@@ -54,6 +62,7 @@ class ClientOptions(TypedDict, total=False):
     allow_insecure_http: bool
     max_response_bytes: int
     trace_configs: Sequence[aiohttp.TraceConfig]
+    governor: GovernorPolicy | None
 
 
 _OPTION_NAMES: Final = frozenset(ClientOptions.__annotations__)
@@ -142,9 +151,17 @@ class BaseClient:
             verify_ssl=options.get("verify_ssl", True),
             allow_insecure_http=options.get("allow_insecure_http", False),
             trace_configs=trace_configs,
+            governor=AccountGovernor(options.get("governor")),
             **{k: options[k] for k in _TRANSPORT_OPTIONS if k in options},  # type: ignore[arg-type]
         )
-        self._bind(self._transport)
+        self._bind_governed(self._transport)
+
+    def _bind_governed(self, transport: Transport) -> None:
+        """``_bind``, then the membership adapter told the account's governor (for ``multi``)."""
+        self._bind(transport)
+        membership = getattr(self, "membership", None)
+        if isinstance(membership, MembershipBase):
+            membership.use_governor(transport.governor)
 
     def _bind(self, transport: Transport) -> None:
         """Build the resources (``groups``, ``contacts``, ``membership``) on ``transport``."""
@@ -157,7 +174,8 @@ class BaseClient:
         retry: RetryPolicy | NotGiven | None = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> _C:
-        """A view of this client with other limits, sharing its session, credentials and token.
+        """A view of this client with other limits, sharing its session, credentials, token and
+        governor (its pause and its limit).
 
         ``client.with_options(timeout=5).groups.get(id)``: closing the view closes nothing.
         """
@@ -165,7 +183,7 @@ class BaseClient:
         view._transport = self._transport.derive(
             timeout=timeout, retry=retry, max_response_bytes=max_response_bytes
         )
-        view._bind(view._transport)
+        view._bind_governed(view._transport)
         return view
 
     @property

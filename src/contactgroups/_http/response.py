@@ -23,7 +23,9 @@ __all__ = [
     "Response",
     "api_error",
     "default_error_parser",
+    "failed",
     "parse_json",
+    "parsed_error",
 ]
 
 T = TypeVar("T")
@@ -263,6 +265,36 @@ ErrorCheck = Callable[[Response], bool]
 
 def default_error_parser(response: Response) -> ErrorInfo:
     return ErrorInfo(message=response.text()[:200] or f"HTTP {response.status}")
+
+
+def failed(response: Response, is_error: ErrorCheck | None) -> bool:
+    """Whether an answer is an error: any status outside 2xx (redirects are not followed: a
+    vendor API never needs one), or a 2xx the provider's ``is_error`` calls one."""
+    if not 200 <= response.status < 300:
+        return True
+    return is_error is not None and is_error(response)
+
+
+def parsed_error(
+    response: Response,
+    parse_error: ErrorParser,
+    secrets: Iterable[str],
+    *,
+    provider: str,
+    retry_after: float | None,
+    parser_failed: Callable[[Exception, int], None],
+) -> APIError:
+    """``api_error`` for a vendor's error answer as the provider's ``parse_error`` reads it;
+    a parser that raises or gives something else is reported to ``parser_failed`` and the
+    default one is used (a parser's bug must not hide the vendor's answer)."""
+    try:
+        info = parse_error(response)
+        if not isinstance(info, ErrorInfo) or not isinstance(info.message, str):
+            raise TypeError(f"the parser gave {type(info).__name__}, not an ErrorInfo")
+    except Exception as exc:
+        parser_failed(exc, response.status)
+        info = default_error_parser(response)
+    return api_error(response, info, secrets, provider=provider, retry_after=retry_after)
 
 
 def api_error(

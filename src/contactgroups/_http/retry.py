@@ -14,14 +14,19 @@ from ..errors import APIError, ContactGroupsError, TimeoutError, TransportError
 
 __all__ = [
     "DEFAULT_RETRY",
+    "OVERLOAD_STATUSES",
     "POLL_FLOOR",
     "RetryPolicy",
+    "is_overload",
     "long_running_wait",
     "parse_http_date",
     "parse_retry_after",
     "poll_delay",
     "retry_delay",
 ]
+
+#: Answers that say the vendor is overloaded (with timeouts: ``is_overload``).
+OVERLOAD_STATUSES = frozenset({429, 503})
 
 #: The shortest wait between two polls of a long-running ``202``, whatever ``Retry-After`` says.
 POLL_FLOOR = 1.0
@@ -114,6 +119,16 @@ def retry_delay(
             return policy.backoff(attempt, rng)
         return None if error.retry_after > policy.retry_after_max else error.retry_after
     return None
+
+
+def is_overload(outcome: ContactGroupsError | int) -> bool:
+    """Whether one attempt's outcome (its error, or the status it was answered) says the vendor is
+    overloaded: a 429, a 503 or a timeout. The governor cuts its limit on these, and only these."""
+    if isinstance(outcome, int):
+        return outcome in OVERLOAD_STATUSES
+    if isinstance(outcome, APIError):
+        return outcome.status in OVERLOAD_STATUSES
+    return isinstance(outcome, TimeoutError)
 
 
 def poll_delay(policy: RetryPolicy | None, headers: Mapping[str, str]) -> float:

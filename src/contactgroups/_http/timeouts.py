@@ -163,11 +163,15 @@ class CallBudget:
             raise
         raise self.out_of_time(what, provider, maybe_landed)
 
-    def out_of_time(self, what: str, provider: str, maybe_landed: bool) -> TimeoutError:
-        """The error of a call whose budget ran out ``what``: nothing of that step was sent;
-        ``maybe_landed`` says what the call's earlier attempts did."""
+    def out_of_time(
+        self, what: str, provider: str, maybe_landed: bool, limit: str | None = None
+    ) -> TimeoutError:
+        """The error of a call whose budget (or ``limit``, such as ``blocks()`` names) ran out
+        ``what``: nothing of that step was sent; ``maybe_landed`` says what the call's earlier
+        attempts did."""
+        limit = limit or f"the call's {self.seconds:g}s budget"
         error = TimeoutError(
-            f"{provider}: the call's {self.seconds:g}s budget ran out {what}",
+            f"{provider}: {limit} ran out {what}",
             provider=provider,
             never_sent=True,
         )

@@ -22,7 +22,6 @@ import yarl
 
 from .._version import __version__
 from ..errors import (
-    APIError,
     ContactGroupsError,
     InvalidRequestError,
     MalformedResponseError,
@@ -30,10 +29,11 @@ from ..errors import (
 )
 from .auth import Auth
 from .body import encode_body
+from .governor import AccountGovernor
 from .loops import borrowed_session_error, foreign_loop_error, new_session, running_loop
 from .observe import CallObserver, provider_logger
 from .redact import RedactedHeaders, SealedBody, Secrets, scrub
-from .response import ErrorCheck, ErrorInfo, ErrorParser, Response, api_error, default_error_parser
+from .response import ErrorCheck, ErrorParser, Response, default_error_parser, failed, parsed_error
 from .retry import DEFAULT_RETRY, RetryPolicy, long_running_wait, parse_retry_after, retry_delay
 from .send import DEFAULT_MAX_RESPONSE_BYTES, check_max_response_bytes, send_once
 from .stats import current_stats
@@ -83,6 +83,7 @@ class Transport:
         connection_limit: int = 100,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        governor: AccountGovernor | None = None,
     ) -> None:
         self.provider = provider
         self.base_url = check_base_url(
@@ -96,6 +97,8 @@ class Transport:
         self.retry = retry
         self.max_response_bytes = check_max_response_bytes(max_response_bytes)
         self.verify_ssl = verify_ssl
+        # the account's governor (its pause, and its slots where governed): shared with views
+        self.governor = AccountGovernor() if governor is None else governor
         self.log = provider_logger(provider)  # every record carries observe.LOG_FIELDS
         self._parse_error = parse_error
         self._is_error = is_error
@@ -130,7 +133,8 @@ class Transport:
     ) -> Transport:
         """A transport on this one's session (never closing it) with some settings changed: a
         client's ``with_options`` view, or another host of the same vendor (an OAuth token
-        endpoint: other credentials, and this one's are scrubbed from its errors too)."""
+        endpoint: other credentials, and this one's are scrubbed from its errors too). A view
+        shares this one's governor; another host has its own."""
         child = Transport(
             provider=self.provider,
             base_url=self.base_url if base_url is None else base_url,
@@ -147,6 +151,7 @@ class Transport:
                 if isinstance(max_response_bytes, NotGiven)
                 else max_response_bytes
             ),
+            governor=self.governor if base_url is None else None,
         )
         child._root = self._root or self
         child._owns_session = False
@@ -302,7 +307,9 @@ class Transport:
                     body,
                     headers,
                     auth_headers,
-                    call_timeout.for_attempt(budget.remaining()),
+                    call_timeout,
+                    budget,
+                    maybe_landed,
                 )
             except (TransportError, MalformedResponseError) as exc:
                 error = exc
@@ -329,9 +336,16 @@ class Transport:
                     await self._wait_long_running(response, budget, answer_time, observer)
                     attempt = 0
                     continue
-                if not self._failed(response):
+                if not failed(response, self._is_error):
                     return response
-                error = self._error(response, parse_retry_after(response.headers), observer)
+                error = parsed_error(
+                    response,
+                    self._parse_error,
+                    self.secrets(),  # a vendor echoing what it got gets none of it into an error
+                    provider=self.provider,
+                    retry_after=parse_retry_after(response.headers),
+                    parser_failed=observer.parser_failed,
+                )
             error.maybe_landed = maybe_landed = maybe_landed or error.maybe_landed
             delay = retry_delay(
                 self.retry, error, attempt=attempt, idempotent=idempotent, rng=self._rng
@@ -344,13 +358,6 @@ class Transport:
                 observer.giving_up(error, delay, blocker)
                 raise error
             await self._pause(delay, observer, error)
-
-    def _failed(self, response: Response) -> bool:
-        if response.status >= 400 or response.status < 200:
-            return True
-        if response.status >= 300:
-            return True  # redirects are not followed: a vendor API never needs one
-        return self._is_error is not None and self._is_error(response)
 
     async def _pause(self, delay: float, observer: CallObserver, error: ContactGroupsError) -> None:
         stats = current_stats()
@@ -375,22 +382,6 @@ class Transport:
         observer.polling(delay)
         await asyncio.sleep(delay)
 
-    def _error(
-        self, response: Response, retry_after: float | None, observer: CallObserver
-    ) -> APIError:
-        """The ladder's error for a vendor's error answer, with the client's credentials scrubbed
-        from every field (message, code, errors, request id, body): a vendor that echoes what
-        it received gets none of it into an error, its ``str``/``repr`` or a log line."""
-        secrets = self.secrets()
-        try:
-            info = self._parse_error(response)
-            if not isinstance(info, ErrorInfo) or not isinstance(info.message, str):
-                raise TypeError(f"the parser gave {type(info).__name__}, not an ErrorInfo")
-        except Exception as exc:  # a parser's bug must not hide the vendor's answer
-            observer.parser_failed(exc, response.status)
-            info = default_error_parser(response)
-        return api_error(response, info, secrets, provider=self.provider, retry_after=retry_after)
-
     async def _send(
         self,
         observer: CallObserver,
@@ -398,13 +389,21 @@ class Transport:
         body: SealedBody | None,
         extra_headers: dict[str, str],
         auth_headers: Mapping[str, str],
-        limits: Timeout,
+        call_timeout: Timeout,
+        budget: CallBudget,
+        maybe_landed: bool,
     ) -> Response:
-        """One attempt, in its own span (when tracing); a failure is logged on its way out."""
+        """One attempt, in its own span (when tracing), once the account's governor lets it
+        start (and told how it went); a failure is logged on its way out."""
+        pause_cap = (self.retry or DEFAULT_RETRY).retry_after_max
+        slot = await self.governor.admit(
+            budget, self.provider, pause_cap=pause_cap, maybe_landed=maybe_landed
+        )
+        limits = call_timeout.for_attempt(budget.remaining())
         stats = current_stats()
         if stats is not None:
             stats.requests += 1
-        with observer.attempt(attempt):
+        with slot, observer.attempt(attempt):
             try:
                 response = await send_once(
                     self.session,
@@ -426,5 +425,6 @@ class Transport:
                 if unusable is None:
                     raise
                 raise unusable from None
+            slot.answered(response.status, response.headers)
             observer.answered(response)
         return response

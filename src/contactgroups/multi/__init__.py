@@ -33,11 +33,14 @@ from .job import ROUND_WAIT_MAX, BulkJob
 from .journal import JournalPath
 from .ledger import LedgerBase, TargetInfo
 from .options import (
+    ADAPTIVE,
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_ROUNDS,
     VERIFY_GRACE,
     JobKeywords,
     JobOptions,
     PerProvider,
+    PerProviderConcurrency,
     PerProviderRate,
     ProgressCallback,
 )
@@ -47,6 +50,8 @@ from .syncing import SyncPlan, SyncResult, sync
 from .targets import Target
 
 __all__ = [
+    "ADAPTIVE",
+    "DEFAULT_MAX_CONCURRENCY",
     "DEFAULT_ROUNDS",
     "ROUND_WAIT_MAX",
     "VERIFY_GRACE",
@@ -66,6 +71,7 @@ __all__ = [
     "MembershipAdapter",
     "Outcome",
     "PerProvider",
+    "PerProviderConcurrency",
     "PerProviderRate",
     "Progress",
     "ProgressCallback",
@@ -87,7 +93,8 @@ __all__ = [
 async def add(
     targets: Iterable[Target],
     *,
-    concurrency: PerProvider = None,
+    concurrency: PerProviderConcurrency = ADAPTIVE,
+    max_concurrency: PerProvider = DEFAULT_MAX_CONCURRENCY,
     rate: PerProviderRate = None,
     deadline: float | None = None,
     rounds: int = DEFAULT_ROUNDS,
@@ -98,8 +105,10 @@ async def add(
 ) -> Report:
     """Add every target's ids to its group, all providers at once.
 
-    ``concurrency``: calls at once per provider (a number, or ``{"messente": 20}``); defaults to
-    each adapter's ``default_concurrency``. ``rate``: call starts per second per provider.
+    ``concurrency``: ``"adaptive"`` (the default): each account's governor learns how many calls
+    at once the vendor takes, starting at the adapter's ``default_concurrency``, up to
+    ``max_concurrency`` (64); a number (or ``{"messente": 20}``) fixes it. ``rate``: call starts
+    per second per provider (a ceiling in both modes).
     ``deadline``: seconds for the whole job; what is not sent by then is ``NOT_ATTEMPTED``.
     ``rounds``: passes over ids that failed for a retryable reason. ``verify``: read the group to
     settle ids whose call ended without a clear answer (``verify_grace``: seconds it may still
@@ -108,6 +117,7 @@ async def add(
     """
     options = JobOptions(
         concurrency=concurrency,
+        max_concurrency=max_concurrency,
         rate=rate,
         deadline=deadline,
         rounds=rounds,
@@ -122,7 +132,8 @@ async def add(
 async def remove(
     targets: Iterable[Target],
     *,
-    concurrency: PerProvider = None,
+    concurrency: PerProviderConcurrency = ADAPTIVE,
+    max_concurrency: PerProvider = DEFAULT_MAX_CONCURRENCY,
     rate: PerProviderRate = None,
     deadline: float | None = None,
     rounds: int = DEFAULT_ROUNDS,
@@ -134,6 +145,7 @@ async def remove(
     """Remove every target's ids from its group, all providers at once (see ``add``)."""
     options = JobOptions(
         concurrency=concurrency,
+        max_concurrency=max_concurrency,
         rate=rate,
         deadline=deadline,
         rounds=rounds,
@@ -149,7 +161,8 @@ async def retry_failed(
     report: Report,
     *,
     include_permanent: bool = False,
-    concurrency: PerProvider = None,
+    concurrency: PerProviderConcurrency = ADAPTIVE,
+    max_concurrency: PerProvider = DEFAULT_MAX_CONCURRENCY,
     rate: PerProviderRate = None,
     deadline: float | None = None,
     rounds: int = DEFAULT_ROUNDS,
@@ -164,6 +177,7 @@ async def retry_failed(
     Other keywords as for ``add``."""
     options = JobOptions(
         concurrency=concurrency,
+        max_concurrency=max_concurrency,
         rate=rate,
         deadline=deadline,
         rounds=rounds,

@@ -8,11 +8,12 @@ only for bad arguments, before it starts, for a journal it cannot use, and for c
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -25,10 +26,10 @@ from ..errors import (
     InvalidRequestError,
     UnexpectedError,
 )
-from ..membership import BatchResult
+from ..membership import AdaptiveConcurrency, BatchResult, MembershipAdapter
 from .journal import Journal, JournalLedger
 from .ledger import LedgerBase, Outcome, Progress
-from .options import JobOptions, PerProvider, PerProviderRate, ProgressCallback
+from .options import JobOptions, PerProviderConcurrency, PerProviderRate, ProgressCallback
 from .report import Action, Report, done_outcome
 from .retrying import ROUND_WAIT_MAX, worth_another_round
 from .targets import Target
@@ -119,7 +120,7 @@ class BulkJob:
         )
 
     @property
-    def concurrency(self) -> PerProvider:
+    def concurrency(self) -> PerProviderConcurrency:
         self._deprecated("concurrency")
         return self.options.concurrency
 
@@ -270,7 +271,6 @@ class BulkJob:
 
     async def _run_round(self, provider: str, indices: list[int], *, first: bool) -> None:
         adapter = self.targets[indices[0]].adapter
-        limit = self.options.concurrency_for(provider, adapter.default_concurrency)
         rate = self.options.rate_for(provider)
         limiter = _RateLimiter(rate) if rate else None
         chunks = self._chunks(indices, first=first)
@@ -284,9 +284,27 @@ class BulkJob:
                     return
                 await self._call(provider, chunk[0], chunk[1], limiter)
 
-        async with anyio.create_task_group() as group:
-            for _ in range(limit):
-                group.start_soon(worker)
+        with self._governed(provider, adapter) as limit:
+            async with anyio.create_task_group() as group:  # its tasks are governed too
+                for _ in range(limit):
+                    group.start_soon(worker)
+
+    @contextlib.contextmanager
+    def _governed(self, provider: str, adapter: MembershipAdapter) -> Iterator[int]:
+        """The workers to start: the fixed ``concurrency``; or, adaptive, ``max_concurrency`` of
+        them, the account's governor letting through as many calls as the vendor takes (an
+        adapter without a governor runs its ``default_concurrency``)."""
+        start = max(1, adapter.default_concurrency)
+        fixed = self.options.fixed_concurrency(provider)
+        if fixed is not None or not isinstance(adapter, AdaptiveConcurrency):
+            yield fixed or start
+            return
+        with adapter.adaptive(start) as ceiling:
+            yield (
+                start
+                if ceiling is None
+                else min(ceiling, self.options.max_concurrency_for(provider))
+            )
 
     async def _chunks(self, indices: list[int], *, first: bool) -> AsyncIterator[Chunk]:
         for index in indices:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 import attrs
 
@@ -14,11 +14,14 @@ from .journal import JournalPath
 from .ledger import Progress
 
 __all__ = [
+    "ADAPTIVE",
+    "DEFAULT_MAX_CONCURRENCY",
     "DEFAULT_ROUNDS",
     "VERIFY_GRACE",
     "JobKeywords",
     "JobOptions",
     "PerProvider",
+    "PerProviderConcurrency",
     "PerProviderRate",
     "ProgressCallback",
 ]
@@ -26,6 +29,12 @@ __all__ = [
 ProgressCallback = Callable[[Progress], None]
 PerProvider = Mapping[str, int] | int | None
 PerProviderRate = Mapping[str, float] | float | None
+#: ``concurrency=``: learnt by the account's governor, or a fixed number of calls at once
+ADAPTIVE: Literal["adaptive"] = "adaptive"
+PerProviderConcurrency = Mapping[str, int | Literal["adaptive"]] | int | Literal["adaptive"] | None
+
+#: The most calls at once of one account in an adaptive job (``max_concurrency=``).
+DEFAULT_MAX_CONCURRENCY = 64
 
 #: Passes over the ids: the first sends everything, later ones repeat what failed for a reason
 #: worth repeating.
@@ -50,11 +59,15 @@ def _at_least_one(_: object, __: attrs.Attribute[int], value: int) -> None:
         raise InvalidRequestError("rounds must be a whole number, at least 1")
 
 
-def _counts(_: object, __: Any, value: Any) -> None:
+def _counts(_: object, attribute: Any, value: Any) -> None:
     numbers = value.values() if isinstance(value, Mapping) else [] if value is None else [value]
     for number in numbers:
+        if number is None or number == ADAPTIVE:
+            continue
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise InvalidRequestError("concurrency must be a whole number of calls, at least 1")
+            raise InvalidRequestError(
+                f"{attribute.name} must be 'adaptive' or a whole number of calls, at least 1"
+            )
 
 
 def _rates(_: object, __: Any, value: Any) -> None:
@@ -81,8 +94,11 @@ def _for_provider(value: Mapping[str, float] | float | None, provider: str) -> f
 class JobOptions:
     """How a bulk job runs (the keywords of ``multi.add``; see there).
 
-    ``concurrency``: calls at once per provider (a number, or ``{"messente": 20}``); defaults to
-    each adapter's ``default_concurrency``. ``rate``: call starts per second per provider.
+    ``concurrency``: ``"adaptive"`` (the default, also for a provider a mapping leaves out): each
+    account's governor learns how many calls it takes, starting at the adapter's
+    ``default_concurrency``, up to ``max_concurrency`` (default 64); a number (or
+    ``{"messente": 20}``) fixes the calls at once. ``rate``: call starts per second per provider
+    (a ceiling in both modes).
     ``deadline``: seconds for the whole job. ``rounds``: passes over ids that failed for a
     retryable reason. ``verify``: read the group to settle ids whose call ended without a clear
     answer. ``on_progress``: called with a ``Progress`` whenever a provider's counts change, and
@@ -91,7 +107,8 @@ class JobOptions:
     seconds the read-back of interrupted calls may take after the deadline.
     """
 
-    concurrency: PerProvider = attrs.field(default=None, validator=_counts)
+    concurrency: PerProviderConcurrency = attrs.field(default=ADAPTIVE, validator=_counts)
+    max_concurrency: PerProvider = attrs.field(default=DEFAULT_MAX_CONCURRENCY, validator=_counts)
     rate: PerProviderRate = attrs.field(default=None, validator=_rates)
     deadline: float | None = attrs.field(default=None, validator=_positive_seconds)
     rounds: int = attrs.field(default=DEFAULT_ROUNDS, validator=_at_least_one)
@@ -101,8 +118,24 @@ class JobOptions:
     verify_grace: float = attrs.field(default=VERIFY_GRACE, validator=_not_negative)
 
     def concurrency_for(self, provider: str, default: int) -> int:
-        """Calls at once for one client of ``provider`` (at least one)."""
-        return max(1, int(_for_provider(self.concurrency, provider) or default))
+        """Calls at once for one client of ``provider`` (at least one): the fixed number, or
+        ``default`` where adaptive."""
+        return self.fixed_concurrency(provider) or max(1, default)
+
+    def fixed_concurrency(self, provider: str) -> int | None:
+        """The fixed calls at once for ``provider`` (at least one); None where adaptive."""
+        value = self.concurrency
+        if isinstance(value, Mapping):
+            value = value.get(provider)
+        if value is None or value == ADAPTIVE:
+            return None
+        if isinstance(value, str):
+            raise InvalidRequestError(f"concurrency must be a number or 'adaptive', not {value!r}")
+        return max(1, int(value))
+
+    def max_concurrency_for(self, provider: str) -> int:
+        """The most calls at once for ``provider`` in adaptive mode (at least one)."""
+        return max(1, int(_for_provider(self.max_concurrency, provider) or DEFAULT_MAX_CONCURRENCY))
 
     def rate_for(self, provider: str) -> float | None:
         """Call starts per second for one client of ``provider``; None: no limit."""
@@ -112,7 +145,8 @@ class JobOptions:
 class JobKeywords(TypedDict, total=False):
     """``JobOptions``' fields as keywords (``BulkJob(action, targets, **keywords)``)."""
 
-    concurrency: PerProvider
+    concurrency: PerProviderConcurrency
+    max_concurrency: PerProvider
     rate: PerProviderRate
     deadline: float | None
     rounds: int

@@ -15,10 +15,13 @@ from ..membership import HasMembership
 from .job import BulkJob
 from .journal import Journal, JournalPath
 from .options import (
+    ADAPTIVE,
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_ROUNDS,
     VERIFY_GRACE,
     JobOptions,
     PerProvider,
+    PerProviderConcurrency,
     PerProviderRate,
     ProgressCallback,
 )
@@ -61,7 +64,8 @@ async def sync(
     desired_ids: Iterable[str],
     *,
     dry_run: bool = False,
-    concurrency: PerProvider = None,
+    concurrency: PerProviderConcurrency = ADAPTIVE,
+    max_concurrency: PerProvider = DEFAULT_MAX_CONCURRENCY,
     rate: PerProviderRate = None,
     deadline: float | None = None,
     rounds: int = DEFAULT_ROUNDS,
@@ -81,6 +85,7 @@ async def sync(
     """
     options = JobOptions(
         concurrency=concurrency,
+        max_concurrency=max_concurrency,
         rate=rate,
         deadline=deadline,
         rounds=rounds,

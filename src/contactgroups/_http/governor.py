@@ -1,0 +1,419 @@
+"""The throughput governor of one vendor account: how many of its requests are in flight, learnt
+from its answers, and the account-wide pause a ``Retry-After`` asks for.
+
+No vendor documents a rate limit, so the number of calls in flight is learnt (in the spirit of
+TCP congestion control, Netflix's concurrency-limits and botocore's adaptive retry mode):
+
+- **growth** while the account is healthy: before the first overload, +1 per success (the
+  limit grows by half or more each round trip, "slow start"); after one, along a cubic curve
+  back to the limit where it happened and, if nothing happens there, past it (TCP CUBIC). Only
+  a request that found at least half the limit in use makes it grow, and only while latency
+  stays flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
+  ``baseline_seconds``, plus ``latency_slack``).
+- **cut** on an overload (429, 503 or a timeout, as ``retry.is_overload`` says): the limit times
+  ``backoff``. Latency past the tolerance stops growth at once and, if requests started after it
+  was first seen are slow too (a queue, not a stall), cuts by ``latency_backoff``, never below
+  the start (latency alone never makes a job slower than a fixed default would be). A burst of
+  overloads from requests that were already in flight when the limit was cut counts once.
+- **pause**: a 429 or 503 with ``Retry-After`` stops every request of the account (single calls
+  and bulk alike) until the time given, if that is within the retry policy's
+  ``retry_after_max`` (the SDK waits no longer on its own: a longer one is the caller's to
+  schedule, from the error's ``retry_after``).
+  A request whose call budget would end during the pause fails at once with the usual
+  ``TimeoutError`` (``never_sent``), never waiting past its budget.
+
+A request takes a slot only where concurrency is governed: every request of a client made with
+``governor=GovernorPolicy(...)``, and the requests ``multi`` makes with ``concurrency="adaptive"``
+(inside ``AccountGovernor.adaptive()``). The pause applies to every request. Every slot is
+returned on success, error and cancellation. Times come from an injected clock (``clock``,
+``sleep``), so the rules are tested without waiting.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import contextvars
+import math
+import time
+import types
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+
+import anyio
+import attrs
+
+from ..errors import ContactGroupsError, InvalidRequestError
+from .retry import is_overload, parse_retry_after
+from .timeouts import CallBudget
+
+__all__ = ["DEFAULT_GOVERNOR", "AccountGovernor", "GovernorPolicy", "Slot"]
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# the governor whose slots the requests of this task (and the tasks it starts) take: set by
+# ``AccountGovernor.adaptive`` for a ``multi`` job
+_GOVERNED: contextvars.ContextVar[AccountGovernor | None] = contextvars.ContextVar(
+    "contactgroups_governed", default=None
+)
+# cubic growth constant (limit units per second cubed), as botocore's adaptive mode
+_CUBIC_C = 0.4
+# the smoothed latency follows each new sample by this share
+_SMOOTHING = 0.2
+
+
+def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidRequestError(f"{attribute.name} must be a whole number >= 1, not {value!r}")
+
+
+def _positive_or_none(_: object, attribute: attrs.Attribute[float | None], value: object) -> None:
+    if value is not None and not (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf
+    ):
+        raise InvalidRequestError(f"{attribute.name} must be a positive number, not {value!r}")
+
+
+def _over_zero(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    _positive_or_none(instance, attribute, value)  # type: ignore[arg-type]
+
+
+def _not_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 <= value < math.inf:
+        raise InvalidRequestError(f"{attribute.name} must be a number >= 0, not {value!r}")
+
+
+def _share(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 < value < 1:
+        raise InvalidRequestError(f"{attribute.name} must be between 0 and 1, not {value!r}")
+
+
+def _over_one(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 1 < value < math.inf:
+        raise InvalidRequestError(f"{attribute.name} must be above 1, not {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class GovernorPolicy:
+    """How the requests of one vendor account are governed (the rules: ``governor`` module).
+
+    Attributes:
+        initial: requests in flight at first (None: ``multi`` starts at the adapter's
+            ``default_concurrency``, single calls at ``min(8, max_concurrency)``).
+        min_concurrency: the limit is never cut below this.
+        max_concurrency: the limit never grows past this (the ceiling).
+        rate: at most this many request starts per second (None: no ceiling).
+        latency_tolerance: the limit stops growing, and is cut, once the smoothed latency is
+            this many times the lowest seen lately, plus ``latency_slack`` seconds (so that the
+            jitter of a fast network is not taken for a queue at the vendor).
+        backoff: the share of the limit kept after a 429, 503 or timeout.
+        latency_backoff: the share kept when latency went past the tolerance.
+        baseline_seconds: how far back "the lowest latency seen lately" looks.
+    """
+
+    initial: int | None = attrs.field(default=None)
+    min_concurrency: int = attrs.field(default=1, validator=_at_least_one)
+    max_concurrency: int = attrs.field(default=64, validator=_at_least_one)
+    rate: float | None = attrs.field(default=None, validator=_positive_or_none)
+    latency_tolerance: float = attrs.field(default=1.5, validator=_over_one)
+    latency_slack: float = attrs.field(default=0.005, validator=_not_negative)
+    backoff: float = attrs.field(default=0.7, validator=_share)
+    latency_backoff: float = attrs.field(default=0.9, validator=_share)
+    baseline_seconds: float = attrs.field(default=10.0, validator=_over_zero)
+
+    def __attrs_post_init__(self) -> None:
+        if self.initial is not None:
+            _at_least_one(self, attrs.fields(GovernorPolicy).initial, self.initial)  # type: ignore[arg-type]
+        if self.min_concurrency > self.max_concurrency:
+            raise InvalidRequestError("min_concurrency must not be above max_concurrency")
+
+    def clamp(self, limit: float) -> float:
+        return min(float(self.max_concurrency), max(float(self.min_concurrency), limit))
+
+
+DEFAULT_GOVERNOR = GovernorPolicy()
+
+
+class AccountGovernor:
+    """The governor of one client (vendor account), shared by its ``with_options`` views.
+
+    ``policy`` given: every request takes a slot (a service's single calls queue here instead of
+    earning 429s). Not given: only the requests of ``multi`` in ``adaptive()`` do, under the
+    default policy; the pause applies either way.
+    """
+
+    def __init__(
+        self,
+        policy: GovernorPolicy | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = anyio.sleep,
+    ) -> None:
+        if policy is not None and not isinstance(policy, GovernorPolicy):
+            raise InvalidRequestError(
+                f"governor must be a GovernorPolicy or None, not {type(policy).__name__}"
+            )
+        self.policy = DEFAULT_GOVERNOR if policy is None else policy
+        self.limits_single_calls = policy is not None
+        self._clock = clock
+        self._sleep = sleep
+        initial = self.policy.initial
+        start = min(8, self.policy.max_concurrency) if initial is None else initial
+        self.limit = self.policy.clamp(start)
+        self.seeded = initial is not None
+        self._floor = self.limit  # latency alone never cuts below the start
+        self.in_flight = 0
+        self.paused_until = -math.inf
+        self.overloads = 0  # cuts on 429/503/timeout, for the curious (benchmarks, logs)
+        self._w_max: float | None = None  # the limit at the last cut (None: never cut)
+        self._epoch = 0.0  # when the limit was last cut
+        self._cut_share = self.policy.backoff  # what that cut kept
+        self._slow_since: float | None = None  # when latency was first seen past the tolerance
+        self._cut_at = -math.inf
+        self._next_start = -math.inf
+        self._baseline: collections.deque[tuple[float, float]] = collections.deque()
+        self._smoothed: float | None = None
+        self._waiters: collections.deque[_Waiter] = collections.deque()
+
+    # -- the rules (pure: every time is passed in) ---------------------------------------------
+
+    @property
+    def capacity(self) -> int:
+        """Requests allowed in flight now: the limit, rounded down."""
+        return int(self.limit)
+
+    def seed(self, start: int) -> None:
+        """Start at ``start`` requests in flight unless a start was given or learnt already."""
+        if not self.seeded:
+            self.seeded = True
+            self.limit = self._floor = self.policy.clamp(start)
+            self._wake()
+
+    def pause(self, seconds: float, now: float) -> None:
+        """Stop every request of the account until ``now + seconds``."""
+        self.paused_until = max(self.paused_until, now + seconds)
+
+    def pause_left(self, now: float) -> float:
+        return max(0.0, self.paused_until - now)
+
+    def baseline(self) -> float | None:
+        """The lowest latency of the last ``baseline_seconds``."""
+        return min((low for _, low in self._baseline), default=None)
+
+    def on_latency(self, latency: float, now: float) -> None:
+        """Record one answer's latency (the window of lows, and the smoothed value)."""
+        bucket = self.policy.baseline_seconds / 10
+        if self._baseline and now - self._baseline[-1][0] < bucket:
+            start, low = self._baseline[-1]
+            self._baseline[-1] = (start, min(low, latency))
+        else:
+            self._baseline.append((now, latency))
+        while self._baseline and now - self._baseline[0][0] > self.policy.baseline_seconds:
+            self._baseline.popleft()
+        smoothed = self._smoothed
+        self._smoothed = (
+            latency if smoothed is None else smoothed + _SMOOTHING * (latency - smoothed)
+        )
+
+    def latency_flat(self, latency: float | None = None) -> bool:
+        """Whether the smoothed latency (or ``latency``) is within the tolerance."""
+        baseline = self.baseline()
+        latency = self._smoothed if latency is None else latency
+        if baseline is None or latency is None:
+            return True
+        return latency <= baseline * self.policy.latency_tolerance + self.policy.latency_slack
+
+    def on_success(self, latency: float, *, started: float, busy: bool, now: float) -> None:
+        """A request started at ``started`` was answered after ``latency`` seconds; ``busy``:
+        it held a slot and found at least half of them in use (no growth for a limit nobody
+        needs, as TCP grows only a window that is used)."""
+        self.on_latency(latency, now)
+        if started < self._cut_at:
+            return  # it was in flight when the limit was cut: it says nothing about the new one
+        if not self.latency_flat():
+            # a queue at the vendor lasts; a stall (a busy host, a lost packet) passes: cut only
+            # if requests started after latency was first seen high are slow too
+            if self._slow_since is None:
+                self._slow_since = now
+            elif started >= self._slow_since and not self.latency_flat(latency):
+                self._slow_since = None
+                if self.limit > self._floor:
+                    self._cut(self.policy.latency_backoff, now, floor=self._floor)
+            return
+        self._slow_since = None
+        if not busy:
+            return
+        self.seeded = True
+        if self._w_max is None:
+            grown = self.limit + 1.0
+        else:
+            k = (self._w_max * (1 - self._cut_share) / _CUBIC_C) ** (1 / 3)
+            grown = max(self.limit, _CUBIC_C * (now - self._epoch - k) ** 3 + self._w_max)
+            grown = min(grown, self.limit + 1.0)  # never more than one slot per answer
+        self.limit = self.policy.clamp(grown)
+        self._wake()
+
+    def on_overload(self, *, started: float, now: float) -> None:
+        """A request started at ``started`` met a 429, 503 or timeout: cut the limit once."""
+        self.seeded = True
+        self.overloads += 1
+        if started >= self._cut_at:
+            self._cut(self.policy.backoff, now)
+
+    def _cut(self, share: float, now: float, floor: float = 0.0) -> None:
+        before = self.limit
+        self.limit = self.policy.clamp(max(floor, before * share))
+        self._cut_share = min(1.0, self.limit / before)
+        if self._w_max is not None and before < self._w_max:
+            before = before * (1 + share) / 2  # still falling: aim lower next time (CUBIC)
+        self._w_max = before
+        self._epoch = self._cut_at = now
+
+    def start_wait(self, now: float) -> float:
+        """Seconds before the next request may start: the pause, then the ``rate`` spacing."""
+        return max(self.pause_left(now), self._next_start - now)
+
+    def _started(self, now: float) -> None:
+        if self.policy.rate is not None:
+            self._next_start = max(now, self._next_start) + 1.0 / self.policy.rate
+
+    # -- taking and returning slots --------------------------------------------------------------
+
+    def now(self) -> float:
+        return self._clock()
+
+    def gates(self) -> bool:
+        """Whether a request made now takes a slot."""
+        return self.limits_single_calls or _GOVERNED.get() is self
+
+    @contextlib.contextmanager
+    def adaptive(self, start: int) -> Iterator[int]:
+        """Within the block, requests of this task and of the tasks it starts take slots of this
+        governor, which starts at ``start`` unless it knows better; gives the ceiling."""
+        self.seed(start)
+        token = _GOVERNED.set(self)
+        try:
+            yield self.policy.max_concurrency
+        finally:
+            _GOVERNED.reset(token)
+
+    async def admit(
+        self, budget: CallBudget, provider: str, *, pause_cap: float, maybe_landed: bool = False
+    ) -> Slot:
+        """Wait for the account's pause to end and, where governed, for a free slot; the slot
+        returned must be used as ``with slot:`` (which returns it). Waits fit ``budget``."""
+        gated = self.gates()
+        slot = Slot(self, gated=gated, pause_cap=pause_cap)
+        if gated:
+            remaining = budget.remaining()
+            with anyio.move_on_after(math.inf if remaining is None else max(0.0, remaining)):
+                await self._take()
+                slot.held = True
+                slot.busy = 2 * (self.in_flight + self.waiting()) >= self.capacity
+            if not slot.held:
+                raise budget.out_of_time("waiting for a free slot", provider, maybe_landed)
+        try:
+            while (wait := self.start_wait(self._clock())) > 0:
+                blocker = budget.blocks(wait)
+                if blocker is not None:
+                    raise budget.out_of_time(
+                        "during the account's pause (the vendor's Retry-After)",
+                        provider,
+                        maybe_landed,
+                        blocker,
+                    )
+                await self._sleep(wait)
+            now = self._clock()
+            self._started(now)
+            slot.started = now
+        except BaseException:
+            slot.release()
+            raise
+        return slot
+
+    async def _take(self) -> None:
+        if self.in_flight < self.capacity and not self._waiters:
+            self.in_flight += 1
+            return
+        waiter = _Waiter()
+        self._waiters.append(waiter)
+        try:
+            await waiter.event.wait()
+        except BaseException:
+            if waiter.granted:
+                self.give_back()  # granted while being cancelled: pass it on
+            else:
+                self._waiters.remove(waiter)
+            raise
+
+    def give_back(self) -> None:
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.in_flight < self.capacity:
+            waiter = self._waiters.popleft()
+            waiter.granted = True
+            self.in_flight += 1  # handed over: the waiter owns it from here
+            waiter.event.set()
+
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+
+@attrs.define(eq=False)
+class _Waiter:
+    event: anyio.Event = attrs.field(factory=anyio.Event)
+    granted: bool = False
+
+
+@attrs.define(eq=False)
+class Slot:
+    """One request's passage through the governor: ``with slot:`` around the attempt, then
+    ``answered(...)`` with its status (an exception leaving the block reports itself)."""
+
+    governor: AccountGovernor
+    gated: bool
+    pause_cap: float
+    held: bool = False
+    busy: bool = False  # it found at least half the slots in use
+    started: float = 0.0
+    done: bool = False
+
+    def __enter__(self) -> Slot:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        if isinstance(exc, ContactGroupsError) and is_overload(exc):
+            self.finish(True, None)  # a timeout
+        self.release()  # any other failure (a lost answer, a bug, a cancellation): no sample
+
+    def answered(self, status: int, headers: Mapping[str, str]) -> None:
+        """The vendor answered ``status``: a sample, or an overload (with its pause)."""
+        overload = is_overload(status)
+        self.finish(overload, parse_retry_after(headers) if overload else None)
+
+    def finish(self, overload: bool, retry_after: float | None) -> None:
+        if self.done:
+            return
+        governor = self.governor
+        now = governor.now()
+        if overload:
+            governor.on_overload(started=self.started, now=now)
+            if retry_after is not None and retry_after <= self.pause_cap:
+                governor.pause(retry_after, now)
+        else:
+            governor.on_success(now - self.started, started=self.started, busy=self.busy, now=now)
+        self.release()
+
+    def release(self) -> None:
+        """Return the slot (once; a request that ends without an answer leaves no sample)."""
+        self.done = True
+        if self.held:
+            self.held = False
+            self.governor.give_back()
