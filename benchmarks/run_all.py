@@ -1,12 +1,9 @@
 """Run every benchmark, one process each, and print a summary table of every figure.
 
-<<<<<<< HEAD
     python benchmarks/run_all.py [--only overhead,bulk,memory,vs_official,scaling,hardening,journal]
                                  [--markdown FILE]
-=======
     python benchmarks/run_all.py [--markdown FILE]
         [--only overhead,bulk,memory,vs_official,scaling,hardening,governor]
->>>>>>> gov
 
 Each script prints its own figures with their target and PASS/MISS; this runner streams that
 output, collects the figures (the scripts' ``BENCH-RESULT`` lines) and ends with one table,
@@ -42,11 +39,8 @@ SCRIPTS = (
     ("vs_official", "bench_vs_official.py", 240),
     ("scaling", "bench_scaling.py", 300),
     ("hardening", "bench_hardening.py", 180),
-<<<<<<< HEAD
     ("journal", "bench_journal.py", 600),
-=======
     ("governor", "bench_governor.py", 180),
->>>>>>> gov
 )
 
 
