@@ -12,7 +12,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -108,6 +108,13 @@ class BulkJob:
     @property
     def ledger(self) -> LedgerBase:
         return self.report.ledger
+
+    @property
+    def _hooks(self) -> bool:
+        """Whether the ledger has ``sending``/``flush`` hooks to call (a journal's); the
+        in-memory one's do nothing, and a call skips them."""
+        kind = type(self.ledger)
+        return kind.sending is not LedgerBase.sending or kind.flush is not LedgerBase.flush
 
     # -- deprecated: the options used to be attributes of the job -------------------------------
 
@@ -273,13 +280,11 @@ class BulkJob:
         limit = self.options.concurrency_for(provider, adapter.default_concurrency)
         rate = self.options.rate_for(provider)
         limiter = _RateLimiter(rate) if rate else None
-        chunks = self._chunks(indices, first=first)
-        taking = anyio.Lock()  # an async generator serves one caller at a time
+        chunks = _Chunks(self._slices(indices, first=first))
 
         async def worker() -> None:
             while True:
-                async with taking:
-                    chunk = await anext(chunks, None)
+                chunk = await chunks.take()
                 if chunk is None:
                     return
                 await self._call(provider, chunk[0], chunk[1], limiter)
@@ -288,13 +293,15 @@ class BulkJob:
             for _ in range(limit):
                 group.start_soon(worker)
 
-    async def _chunks(self, indices: list[int], *, first: bool) -> AsyncIterator[Chunk]:
+    async def _slices(
+        self, indices: list[int], *, first: bool
+    ) -> AsyncIterator[tuple[int, list[str], int]]:
+        """(target index, pending ids, ids per call) of the targets in turn, slice by slice."""
         for index in indices:
             adapter = self.targets[index].adapter
             size = adapter.max_add_per_call if self.action == "add" else adapter.max_remove_per_call
             async for ids in self.ledger.pending(index, first=first):
-                for start in range(0, len(ids), size):
-                    yield index, ids[start : start + size]
+                yield index, ids, size
 
     async def _call(
         self, provider: str, index: int, chunk: Sequence[str], limiter: _RateLimiter | None
@@ -305,8 +312,10 @@ class BulkJob:
             await limiter.wait()
         key = id(chunk)
         self._in_flight[key] = (index, chunk)
-        self.ledger.sending(index, chunk)
-        await self.ledger.flush()
+        hooks = self._hooks
+        if hooks:
+            self.ledger.sending(index, chunk)
+            await self.ledger.flush()
         self.report.providers[provider].calls += 1
         try:
             call = adapter.add if self.action == "add" else adapter.remove
@@ -342,14 +351,22 @@ class BulkJob:
         else:
             del self._in_flight[key]
             self._record(provider, index, chunk, result)
-        await self.ledger.flush()
+        if hooks:
+            await self.ledger.flush()
         self._progress(provider)
 
     def _record(self, provider: str, index: int, chunk: Sequence[str], result: BatchResult) -> None:
         """Each id of the chunk once: done, already, or failed (with the vendor's error, or "did
         not report" for an id the result leaves out); ids not in the chunk are ignored."""
+        done, already = result.done, result.already
+        if not result.failed and not (done and already):
+            # the common answer: the chunk as sent, all done or all already (one ledger write)
+            ids, outcome = (done, self._done) if done else (already, Outcome.ALREADY)
+            if len(ids) == len(chunk) and ids == tuple(chunk):
+                self.ledger.set(index, ids, outcome)
+                return
         unsettled = set(chunk)
-        for ids, outcome in ((result.done, self._done), (result.already, Outcome.ALREADY)):
+        for ids, outcome in ((done, self._done), (already, Outcome.ALREADY)):
             if ids:
                 self.ledger.set(index, _take(ids, unsettled), outcome)
         if not unsettled:
@@ -386,6 +403,36 @@ class BulkJob:
             )
             self.ledger.set(index, chunk, Outcome.FAILED, error)
         self._in_flight.clear()
+
+
+class _Chunks:
+    """The calls of one round, for its workers: chunks cut from the ledger's pending slices,
+    handed out in order without a wait (only reading the next slice waits, under a lock)."""
+
+    def __init__(self, slices: AsyncIterator[tuple[int, list[str], int]]) -> None:
+        self._slices = slices
+        self._current: Iterator[Chunk] = iter(())
+        self._reading = anyio.Lock()
+
+    async def take(self) -> Chunk | None:
+        """The next call's (target index, ids), or None once every slice is handed out."""
+        chunk = next(self._current, None)
+        if chunk is not None:
+            return chunk
+        async with self._reading:  # an async generator serves one caller at a time
+            while True:
+                chunk = next(self._current, None)  # another worker may have read a slice
+                if chunk is not None:
+                    return chunk
+                read = await anext(self._slices, None)
+                if read is None:
+                    return None
+                self._current = _cut(*read)
+
+
+def _cut(index: int, ids: list[str], size: int) -> Iterator[Chunk]:
+    for start in range(0, len(ids), size):
+        yield index, ids[start : start + size]
 
 
 def _take(ids: Iterable[str], unsettled: set[str]) -> list[str]:

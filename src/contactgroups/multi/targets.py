@@ -7,7 +7,7 @@ the journal only ever see canonical keys (and keep what the caller passed beside
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import attrs
@@ -33,24 +33,31 @@ def id_key(value: object) -> str:
     return f"<{type(value).__name__} {value!r}>"
 
 
-def _entry(adapter: MembershipAdapter, value: object) -> IdEntry:
-    provider = adapter.provider
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+def _canonicaliser(adapter: MembershipAdapter) -> Callable[[str], str] | None:
+    """The adapter's ``canonical_id``, or None: asked once per target, not once per id (a
+    runtime protocol check walks the protocol's members, some µs each time)."""
+    return adapter.canonical_id if isinstance(adapter, CanonicalIds) else None
+
+
+def _entry(canonical: Callable[[str], str] | None, provider: str, value: object) -> IdEntry:
+    if type(value) is str:
+        text = value
+    elif isinstance(value, bool) or not isinstance(value, (str, int)):
         refused = InvalidRequestError(
             f"an id must be a string or an integer, not {type(value).__name__}", provider=provider
         )
         return IdEntry(id_key(value)[:200], None, refused)
-    text = str(value)
+    else:
+        text = str(value)
     if not text.strip():
         refused = InvalidRequestError("an id must not be empty", provider=provider)
         return IdEntry(text, None, refused)
-    if isinstance(adapter, CanonicalIds):
-        try:
-            key = adapter.canonical_id(text)
-        except InvalidRequestError as error:
-            return IdEntry(text, None, error)
-    else:
-        key = text
+    if canonical is None:
+        return IdEntry(text)
+    try:
+        key = canonical(text)
+    except InvalidRequestError as error:
+        return IdEntry(text, None, error)
     return IdEntry(key, None if key == text else text)
 
 
@@ -61,12 +68,13 @@ def canonical_entries(
     unless ``repeats`` (a journal drops them itself, without holding every key in memory)."""
     if isinstance(values, (str, bytes)):
         raise InvalidRequestError("a target's ids must be a list of ids, not a single string")
+    canonical, provider = _canonicaliser(adapter), adapter.provider
     if repeats:
-        yield from (_entry(adapter, value) for value in values)
+        yield from (_entry(canonical, provider, value) for value in values)
         return
     seen: set[str] = set()
     for value in values:
-        entry = _entry(adapter, value)
+        entry = _entry(canonical, provider, value)
         if entry.key not in seen:
             seen.add(entry.key)
             yield entry
@@ -81,6 +89,12 @@ class IdDigest:
 
     def add(self, key: str) -> None:
         self._hash.update(key.encode("utf-8", "surrogatepass") + b"\n")
+
+    def add_all(self, keys: Sequence[str]) -> None:
+        """Each of ``keys`` as ``add`` takes it (the same digest), in one update."""
+        text = "\n".join(keys)
+        if text or keys:
+            self._hash.update((text + "\n").encode("utf-8", "surrogatepass"))
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -117,10 +131,11 @@ class Target:
             # an iterator: read once, by the job (into its journal) or on first use of ``ids``
             self.__attrs_init__(client, str(group_id), (), {}, {}, iter(ids), None)
             return
+        passed = list(canonical_entries(client.membership, ids, repeats=True))
         digest = IdDigest()
+        digest.add_all([entry.key for entry in passed])
         entries: dict[str, IdEntry] = {}
-        for entry in canonical_entries(client.membership, ids, repeats=True):
-            digest.add(entry.key)
+        for entry in passed:
             entries.setdefault(entry.key, entry)
         given = {e.key: e.given for e in entries.values() if e.given is not None}
         refused = {e.key: e.refused for e in entries.values() if e.refused is not None}
