@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import yarl
@@ -18,6 +18,7 @@ __all__ = [
     "is_loopback",
     "join_path",
     "path_segment",
+    "path_segments",
     "query_pairs",
 ]
 
@@ -124,6 +125,23 @@ def path_segment(value: object, *, what: str = "id", provider: str | None = None
     if _CONTROL_RE.search(text):
         raise InvalidRequestError(f"{what} must not contain control characters", provider=provider)
     return text
+
+
+def path_segments(
+    values: Sequence[object], *, what: str = "id", provider: str | None = None
+) -> list[str]:
+    """Each of ``values`` checked as ``path_segment`` checks it (the same errors, the first bad
+    one raising), as a new list; plain strings, the usual case, are checked all at once."""
+    if list(map(type, values)).count(str) == len(values):
+        texts = cast("Sequence[str]", values)
+        if (
+            "" not in texts
+            and "." not in texts
+            and ".." not in texts
+            and not _CONTROL_RE.search("".join(texts))
+        ):
+            return list(texts)
+    return [path_segment(value, what=what, provider=provider) for value in values]
 
 
 def _quote_segment(text: str) -> str:
