@@ -80,6 +80,32 @@ def canonical_entries(
             yield entry
 
 
+def _keys(
+    adapter: MembershipAdapter, values: Iterable[object]
+) -> tuple[list[str], list[tuple[int, IdEntry]]]:
+    """Every id's key in the order passed (repeats kept), and the entries of the ids that are
+    more than their key (not canonical as passed, or refused) by position. An id already in
+    canonical form, the usual case, costs its check and nothing more."""
+    canonical, provider = _canonicaliser(adapter), adapter.provider
+    keys: list[str] = []
+    odd: list[tuple[int, IdEntry]] = []
+    for value in values:
+        if type(value) is str and value.strip():
+            if canonical is None:
+                keys.append(value)
+                continue
+            try:
+                if canonical(value) == value:
+                    keys.append(value)
+                    continue
+            except InvalidRequestError:
+                pass  # the entry says why
+        entry = _entry(canonical, provider, value)
+        odd.append((len(keys), entry))
+        keys.append(entry.key)
+    return keys, odd
+
+
 class IdDigest:
     """A digest of a target's ids as passed (canonical keys, repeats included, in order): how a
     journal knows the same job again."""
@@ -131,15 +157,24 @@ class Target:
             # an iterator: read once, by the job (into its journal) or on first use of ``ids``
             self.__attrs_init__(client, str(group_id), (), {}, {}, iter(ids), None)
             return
-        passed = list(canonical_entries(client.membership, ids, repeats=True))
+        passed, odd = _keys(client.membership, ids)
         digest = IdDigest()
-        digest.add_all([entry.key for entry in passed])
-        entries: dict[str, IdEntry] = {}
-        for entry in passed:
-            entries.setdefault(entry.key, entry)
-        given = {e.key: e.given for e in entries.values() if e.given is not None}
-        refused = {e.key: e.refused for e in entries.values() if e.refused is not None}
-        keys = tuple(entries)
+        digest.add_all(passed)
+        given: dict[str, str] = {}
+        refused: dict[str, InvalidRequestError] = {}
+        if odd:  # the first time each such key was passed decides what it keeps
+            wanted = {entry.key for _, entry in odd}
+            first: dict[str, int] = {}
+            for position, key in enumerate(passed):
+                if key in wanted:
+                    first.setdefault(key, position)
+            for position, entry in odd:
+                if first[entry.key] == position:
+                    if entry.given is not None:
+                        given[entry.key] = entry.given
+                    if entry.refused is not None:
+                        refused[entry.key] = entry.refused
+        keys = tuple(dict.fromkeys(passed))
         self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest.hexdigest())
 
     @property
