@@ -150,6 +150,16 @@ def _quote_segment(text: str) -> str:
 
 def join_path(base_url: str, segments: Sequence[object], *, provider: str) -> yarl.URL:
     """``base_url`` + each segment percent-quoted (``/``, ``?``, ``#``, ``%`` and ``+`` too)."""
+    if list(map(type, segments)).count(str) == len(segments):
+        texts = cast("Sequence[str]", segments)
+        if (
+            "." not in texts
+            and ".." not in texts
+            and "" not in texts
+            and _UNRESERVED_RE.fullmatch("".join(texts))
+        ):
+            # plain segments, the usual path: none needs quoting, all checked at once
+            return yarl.URL(base_url + "/" + "/".join(texts), encoded=True)
     path = "".join("/" + _quote_segment(path_segment(s, provider=provider)) for s in segments)
     return yarl.URL(base_url + path, encoded=True)
 
