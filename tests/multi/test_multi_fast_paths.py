@@ -104,6 +104,15 @@ async def test_an_answer_that_leaves_out_an_id_fails_that_id() -> None:
     assert report.counts() == {Outcome.ADDED: 2, Outcome.FAILED: 1}
 
 
+async def test_an_answer_as_long_as_the_chunk_naming_another_id_fails_the_one_left_out() -> None:
+    def answer(ids: Sequence[str]) -> BatchResult:
+        return BatchResult(done=(*ids[1:], "999"))
+
+    report = await multi.add([target(["1", "2", "3"], answer)])
+    assert report.ledger.outcome(0, "1") is Outcome.FAILED
+    assert report.counts() == {Outcome.ADDED: 2, Outcome.FAILED: 1}
+
+
 async def test_chunks_from_many_pending_slices_are_each_sent_once_in_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

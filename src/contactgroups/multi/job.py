@@ -359,8 +359,9 @@ class BulkJob:
         """Each id of the chunk once: done, already, or failed (with the vendor's error, or "did
         not report" for an id the result leaves out); ids not in the chunk are ignored."""
         done, already = result.done, result.already
-        if not result.failed and not (done and already):
-            # the common answer: the chunk as sent, all done or all already (one ledger write)
+        if not result.failed:
+            # the common answer: the chunk as sent, all done or all already (one ledger write;
+            # done comes first, as below, so an id also listed as already is done)
             ids, outcome = (done, self._done) if done else (already, Outcome.ALREADY)
             if len(ids) == len(chunk) and ids == tuple(chunk):
                 self.ledger.set(index, ids, outcome)
