@@ -63,7 +63,7 @@ ORDER_DIRECTIONS: Final = ("ASC", "DESC")
 
 T = TypeVar("T")
 
-_ID_ARRAY = re.compile(r"(?:0|[1-9][0-9]*)(?:,(?:0|[1-9][0-9]*))*")
+_LEADING_ZERO_OR_EMPTY = re.compile(r",(?:0[0-9]|,)")
 
 
 # -- ids -----------------------------------------------------------------------------------------
@@ -126,8 +126,15 @@ def written_as_numbers(ids: Sequence[object]) -> bool:
     if not ids or list(map(type, ids)).count(str) != len(ids):
         return False
     joined = ",".join(cast("Sequence[str]", ids))
-    # one comma per gap: an id holding a comma of its own must not become two ids
-    return joined.count(",") == len(ids) - 1 and _ID_ARRAY.fullmatch(joined) is not None
+    digits = joined.replace(",", "")
+    # one comma per gap (an id holding a comma of its own must not become two ids), ASCII
+    # digits only, no empty id and none with a leading zero (but "0" itself)
+    return (
+        joined.count(",") == len(ids) - 1
+        and digits.isascii()
+        and digits.isdigit()
+        and _LEADING_ZERO_OR_EMPTY.search(f",{joined},") is None
+    )
 
 
 def id_array(ids: Iterable[str | int], *, what: str) -> bytes:
