@@ -152,14 +152,14 @@ def join_path(base_url: str, segments: Sequence[object], *, provider: str) -> ya
     """``base_url`` + each segment percent-quoted (``/``, ``?``, ``#``, ``%`` and ``+`` too)."""
     if list(map(type, segments)).count(str) == len(segments):
         texts = cast("Sequence[str]", segments)
-        if (
-            "." not in texts
-            and ".." not in texts
-            and "" not in texts
-            and _UNRESERVED_RE.fullmatch("".join(texts))
-        ):
-            # plain segments, the usual path: none needs quoting, all checked at once
-            return yarl.URL(base_url + "/" + "/".join(texts), encoded=True)
+        joined = "".join(texts)
+        if "." not in texts and ".." not in texts and "" not in texts:
+            # segments checked all at once (as ``path_segment`` checks each): the usual path
+            if _UNRESERVED_RE.fullmatch(joined):  # none needs quoting
+                return yarl.URL(base_url + "/" + "/".join(texts), encoded=True)
+            if not _CONTROL_RE.search(joined):
+                path = "".join("/" + _quote_segment(text) for text in texts)
+                return yarl.URL(base_url + path, encoded=True)
     path = "".join("/" + _quote_segment(path_segment(s, provider=provider)) for s in segments)
     return yarl.URL(base_url + path, encoded=True)
 
