@@ -99,6 +99,30 @@ async def test_207_items_are_failed_per_id(fake: MessageFlowFake, client: Client
     assert fake.member_ids(gid) == set(good)
 
 
+async def test_207_fails_the_named_id_of_a_chunk_already_in_the_vendors_form(
+    fake: MessageFlowFake, client: Client
+) -> None:
+    # ids as multi sends them (digits, no leading zero, once each): sent as they are
+    gid = fake.seed_group()
+    good = fake.seed_contacts(2)
+    result = await client.membership.add(gid, [good[0], "424242", good[1]])
+    assert result.done == tuple(good)
+    assert set(result.failed) == {"424242"}
+    assert isinstance(result.failed["424242"], ValidationError)
+    assert result.failed["424242"].status == 207
+    assert fake.member_ids(gid) == set(good)
+
+
+async def test_a_repeated_id_is_sent_once_and_done_for_each_time_passed(
+    fake: MessageFlowFake, client: Client
+) -> None:
+    gid = fake.seed_group()
+    a, b = fake.seed_contacts(2)
+    result = await client.membership.add(gid, [a, b, a])
+    assert (result.done, result.failed) == ((a, a, b), {})
+    assert fake.member_ids(gid) == {a, b}
+
+
 async def test_all_ids_unknown(fake: MessageFlowFake, client: Client) -> None:
     gid = fake.seed_group()
     result = await client.membership.remove(gid, ["1", "2"])

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from .redact import RedactedHeaders, Secrets
 
-__all__ = ["NO_AUTH", "Auth", "BasicAuth", "HeaderAuth"]
+__all__ = ["NO_AUTH", "Auth", "BasicAuth", "HeaderAuth", "static_headers"]
 
 
 class Auth(Protocol):
@@ -48,6 +48,13 @@ class HeaderAuth:
     async def headers(self) -> RedactedHeaders:
         return self._headers
 
+    def fixed_headers(self) -> RedactedHeaders | None:
+        """The headers, when ``headers`` is this class's own (not replaced by a subclass or on
+        the instance): they are the same for every request."""
+        if type(self).headers is HeaderAuth.headers and "headers" not in vars(self):
+            return self._headers
+        return None
+
     async def refresh(self) -> bool:
         return False
 
@@ -65,3 +72,10 @@ class BasicAuth(HeaderAuth):
 
 NO_AUTH = HeaderAuth({}, secrets=())
 """For endpoints that take their credentials in the body (an OAuth token request)."""
+
+
+def static_headers(auth: object) -> RedactedHeaders | None:
+    """The headers of ``auth`` when they never change (``HeaderAuth.fixed_headers``), else None:
+    the transport then sends them without awaiting the hook under the call's budget (an anyio
+    cancel scope per attempt)."""
+    return auth.fixed_headers() if isinstance(auth, HeaderAuth) else None

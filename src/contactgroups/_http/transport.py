@@ -27,7 +27,7 @@ from ..errors import (
     MalformedResponseError,
     TransportError,
 )
-from .auth import Auth
+from .auth import Auth, static_headers
 from .body import encode_body
 from .governor import AccountGovernor
 from .loops import borrowed_session_error, foreign_loop_error, new_session, running_loop
@@ -288,14 +288,18 @@ class Transport:
             attempt += 1
             # credentials first, outside the try: a failed token fetch has had its own retries
             # and must not be repeated once per attempt of this call
-            auth_headers = RedactedHeaders.of(  # its repr hides the values
-                await budget.run(
-                    self.auth.headers,
-                    "getting credentials",
-                    self.provider,
-                    maybe_landed=maybe_landed,
+            auth_headers = static_headers(self.auth)  # fixed ones: nothing to wait for
+            if auth_headers is None:
+                auth_headers = RedactedHeaders.of(  # its repr hides the values
+                    await budget.run(
+                        self.auth.headers,
+                        "getting credentials",
+                        self.provider,
+                        maybe_landed=maybe_landed,
+                    )
                 )
-            )
+            elif budget.spent():
+                raise budget.out_of_time("getting credentials", self.provider, maybe_landed)
             if budget.spent():
                 raise budget.out_of_time("before the next attempt", self.provider, maybe_landed)
             error: ContactGroupsError

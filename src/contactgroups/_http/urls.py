@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import yarl
@@ -18,6 +18,7 @@ __all__ = [
     "is_loopback",
     "join_path",
     "path_segment",
+    "path_segments",
     "query_pairs",
 ]
 
@@ -126,12 +127,39 @@ def path_segment(value: object, *, what: str = "id", provider: str | None = None
     return text
 
 
+def path_segments(
+    values: Sequence[object], *, what: str = "id", provider: str | None = None
+) -> list[str]:
+    """Each of ``values`` checked as ``path_segment`` checks it (the same errors, the first bad
+    one raising), as a new list; plain strings, the usual case, are checked all at once."""
+    if list(map(type, values)).count(str) == len(values):
+        texts = cast("Sequence[str]", values)
+        if (
+            "" not in texts
+            and "." not in texts
+            and ".." not in texts
+            and not _CONTROL_RE.search("".join(texts))
+        ):
+            return list(texts)
+    return [path_segment(value, what=what, provider=provider) for value in values]
+
+
 def _quote_segment(text: str) -> str:
     return text if _UNRESERVED_RE.fullmatch(text) else quote(text, safe="")
 
 
 def join_path(base_url: str, segments: Sequence[object], *, provider: str) -> yarl.URL:
     """``base_url`` + each segment percent-quoted (``/``, ``?``, ``#``, ``%`` and ``+`` too)."""
+    if list(map(type, segments)).count(str) == len(segments):
+        texts = cast("Sequence[str]", segments)
+        joined = "".join(texts)
+        if "." not in texts and ".." not in texts and "" not in texts:
+            # segments checked all at once (as ``path_segment`` checks each): the usual path
+            if _UNRESERVED_RE.fullmatch(joined):  # none needs quoting
+                return yarl.URL(base_url + "/" + "/".join(texts), encoded=True)
+            if not _CONTROL_RE.search(joined):
+                path = "".join("/" + _quote_segment(text) for text in texts)
+                return yarl.URL(base_url + path, encoded=True)
     path = "".join("/" + _quote_segment(path_segment(s, provider=provider)) for s in segments)
     return yarl.URL(base_url + path, encoded=True)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, overload
 
 from ..errors import InvalidRequestError
-from .urls import path_segment
+from .urls import path_segments
 
 __all__ = [
     "E164_RE",
@@ -135,7 +135,7 @@ def id_list(
     if isinstance(ids, (str, bytes)):
         raise InvalidRequestError(f"pass a list of {what}s, not a single string", provider=provider)
     if convert is None:
-        values = [path_segment(i, what=what, provider=provider) for i in ids]
+        values = path_segments(list(ids), what=what, provider=provider)
     else:
         values = [convert(i) for i in ids]
     if not values:

@@ -31,6 +31,7 @@ from .wire import (
     canonical_id,
     digits_key,
     numeric_id,
+    written_as_numbers,
 )
 
 # the limits are defined in `wire`; they stay importable from here
@@ -157,18 +158,25 @@ class MessageFlowMembership(MembershipBase):
             )
         failed: dict[str, ContactGroupsError] = {}
         by_key: dict[str, list[str]] = {}
-        for original in ids:
-            try:
-                number = numeric_id(original, what="contact id")
-            except InvalidRequestError as exc:
-                failed[original] = exc
-                continue
-            by_key.setdefault(str(number), []).append(original)
-        if not by_key:
-            return BatchResult(failed=failed)
-
-        # canonical digit strings: written into the JSON array as they are, no int round trip
-        result = await call(group_id, list(by_key))
+        if written_as_numbers(ids) and len(keys := dict.fromkeys(ids)) == len(ids):
+            # each id already its own key, once (what multi sends): nothing to map per id
+            sent = list(ids)
+            result = await call(group_id, sent)
+            if not result.errors:
+                return BatchResult(done=tuple(sent))
+            by_key = {key: [key] for key in keys}
+        else:
+            for original in ids:
+                try:
+                    number = numeric_id(original, what="contact id")
+                except InvalidRequestError as exc:
+                    failed[original] = exc
+                    continue
+                by_key.setdefault(str(number), []).append(original)
+            if not by_key:
+                return BatchResult(failed=failed)
+            # canonical digit strings: written into the JSON array as they are, no int round trip
+            result = await call(group_id, list(by_key))
 
         named: dict[str, ItemError] = {}
         unnamed: list[ItemError] = []
@@ -178,7 +186,7 @@ class MessageFlowMembership(MembershipBase):
                 named.setdefault(key, error)
             else:
                 unnamed.append(error)
-        landed = {_key(i) for i in result.data}
+        landed = {_key(i) for i in result.data} if unnamed else set()
         done: list[str] = []
         for key, originals in by_key.items():
             outcome: ContactGroupsError | None = None

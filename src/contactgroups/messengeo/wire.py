@@ -19,6 +19,7 @@ from .._http import (
     id_list,
     lenient_int,
     parse_json,
+    path_segment,
     require_text,
     to_camel,
 )
@@ -127,7 +128,10 @@ def canonical_id(value: str) -> str:
 
 def one_id(value: object, what: str) -> str:
     """One id, checked like the ids of ``id_filter``."""
-    return id_filter([value], what, 1)
+    text = path_segment(value, what=what, provider=PROVIDER)
+    if "," in text:
+        raise InvalidRequestError(f"{what} {text!r} must not contain a comma", provider=PROVIDER)
+    return text
 
 
 def filter_values(value: str | Iterable[str], what: str) -> str:

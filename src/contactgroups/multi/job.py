@@ -30,6 +30,7 @@ from ..membership import AdaptiveConcurrency, BatchResult, MembershipAdapter
 from .journal import Journal, JournalLedger
 from .ledger import LedgerBase, Outcome, Progress
 from .options import JobOptions, PerProviderConcurrency, PerProviderRate, ProgressCallback
+from .pacing import Chunk, Chunks, RateLimiter
 from .report import Action, Report, done_outcome
 from .retrying import ROUND_WAIT_MAX, worth_another_round
 from .targets import Target
@@ -43,26 +44,6 @@ if TYPE_CHECKING:
 __all__ = ["ROUND_WAIT_MAX", "BulkJob", "worth_another_round"]
 
 logger = logging.getLogger("contactgroups.multi")
-
-#: (target index, ids) of one call.
-Chunk = tuple[int, Sequence[str]]
-
-
-class _RateLimiter:
-    """At most ``rate`` call starts per second (evenly spaced)."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self.next_start = 0.0
-        self.lock = anyio.Lock()
-
-    async def wait(self) -> None:
-        async with self.lock:
-            now = time.monotonic()
-            start = max(now, self.next_start)
-            self.next_start = start + self.interval
-        if start > now:
-            await anyio.sleep(start - now)
 
 
 class BulkJob:
@@ -109,6 +90,13 @@ class BulkJob:
     @property
     def ledger(self) -> LedgerBase:
         return self.report.ledger
+
+    @property
+    def _hooks(self) -> bool:
+        """Whether the ledger has ``sending``/``flush`` hooks to call (a journal's); the
+        in-memory one's do nothing, and a call skips them."""
+        kind = type(self.ledger)
+        return kind.sending is not LedgerBase.sending or kind.flush is not LedgerBase.flush
 
     # -- deprecated: the options used to be attributes of the job -------------------------------
 
@@ -272,14 +260,12 @@ class BulkJob:
     async def _run_round(self, provider: str, indices: list[int], *, first: bool) -> None:
         adapter = self.targets[indices[0]].adapter
         rate = self.options.rate_for(provider)
-        limiter = _RateLimiter(rate) if rate else None
-        chunks = self._chunks(indices, first=first)
-        taking = anyio.Lock()  # an async generator serves one caller at a time
+        limiter = RateLimiter(rate) if rate else None
+        chunks = Chunks(self._slices(indices, first=first))
 
         async def worker() -> None:
             while True:
-                async with taking:
-                    chunk = await anext(chunks, None)
+                chunk = await chunks.take()
                 if chunk is None:
                     return
                 await self._call(provider, chunk[0], chunk[1], limiter)
@@ -306,16 +292,18 @@ class BulkJob:
                 else min(ceiling, self.options.max_concurrency_for(provider))
             )
 
-    async def _chunks(self, indices: list[int], *, first: bool) -> AsyncIterator[Chunk]:
+    async def _slices(
+        self, indices: list[int], *, first: bool
+    ) -> AsyncIterator[tuple[int, list[str], int]]:
+        """(target index, pending ids, ids per call) of the targets in turn, slice by slice."""
         for index in indices:
             adapter = self.targets[index].adapter
             size = adapter.max_add_per_call if self.action == "add" else adapter.max_remove_per_call
             async for ids in self.ledger.pending(index, first=first):
-                for start in range(0, len(ids), size):
-                    yield index, ids[start : start + size]
+                yield index, ids, size
 
     async def _call(
-        self, provider: str, index: int, chunk: Sequence[str], limiter: _RateLimiter | None
+        self, provider: str, index: int, chunk: Sequence[str], limiter: RateLimiter | None
     ) -> None:
         target = self.targets[index]
         adapter = target.adapter
@@ -323,8 +311,10 @@ class BulkJob:
             await limiter.wait()
         key = id(chunk)
         self._in_flight[key] = (index, chunk)
-        self.ledger.sending(index, chunk)
-        await self.ledger.flush()
+        hooks = self._hooks
+        if hooks:
+            self.ledger.sending(index, chunk)
+            await self.ledger.flush()
         self.report.providers[provider].calls += 1
         try:
             call = adapter.add if self.action == "add" else adapter.remove
@@ -359,14 +349,23 @@ class BulkJob:
         else:
             del self._in_flight[key]
             self._record(provider, index, chunk, result)
-        await self.ledger.flush()
+        if hooks:
+            await self.ledger.flush()
         self._progress(provider)
 
     def _record(self, provider: str, index: int, chunk: Sequence[str], result: BatchResult) -> None:
         """Each id of the chunk once: done, already, or failed (with the vendor's error, or "did
         not report" for an id the result leaves out); ids not in the chunk are ignored."""
+        done, already = result.done, result.already
+        if not result.failed:
+            # the common answer: the chunk as sent, all done or all already (one ledger write;
+            # done comes first, as below, so an id also listed as already is done)
+            ids, outcome = (done, self._done) if done else (already, Outcome.ALREADY)
+            if len(ids) == len(chunk) and ids == tuple(chunk):
+                self.ledger.set(index, ids, outcome)
+                return
         unsettled = set(chunk)
-        for ids, outcome in ((result.done, self._done), (result.already, Outcome.ALREADY)):
+        for ids, outcome in ((done, self._done), (already, Outcome.ALREADY)):
             if ids:
                 self.ledger.set(index, _take(ids, unsettled), outcome)
         if not unsettled:

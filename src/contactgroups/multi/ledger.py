@@ -16,9 +16,9 @@ from typing import Literal, Protocol
 
 import attrs
 
-from ..errors import APIError, ContactGroupsError
+from ..errors import APIError, ContactGroupsError, InvalidRequestError
 from .retrying import worth_another_round
-from .targets import IdEntry
+from .targets import IdEntry, Target
 
 __all__ = [
     "Action",
@@ -209,20 +209,20 @@ class Ledger(LedgerBase):
         """``entries``: each target's ids (default: ``target.entries()``); ids refused before
         sending start ``FAILED`` with their ``InvalidRequestError``."""
         targets = tuple(targets)
-        tables = (
-            [list(_entries_of(t)) for t in targets] if entries is None else list(map(list, entries))
-        )
-        super().__init__(targets, [len(t) for t in tables])
+        if entries is None:
+            tables = [_table_of(t) for t in targets]
+        else:
+            tables = [_table(list(e)) for e in entries]
+        super().__init__(targets, [len(keys) for keys, _, _ in tables])
         self._outcomes: list[dict[str, Outcome]] = []
         self._errors: list[dict[str, ContactGroupsError]] = []
         self._given: list[dict[str, str]] = []
-        for index, table in enumerate(tables):
-            self._outcomes.append(dict.fromkeys((e.key for e in table), Outcome.NOT_ATTEMPTED))
+        for index, (keys, given, refused) in enumerate(tables):
+            self._outcomes.append(dict.fromkeys(keys, Outcome.NOT_ATTEMPTED))
             self._errors.append({})
-            self._given.append({e.key: e.given for e in table if e.given is not None})
-            for entry in table:
-                if entry.refused is not None:
-                    self.set(index, [entry.key], Outcome.FAILED, entry.refused)
+            self._given.append(dict(given))
+            for key, error in refused.items():
+                self.set(index, [key], Outcome.FAILED, error)
 
     def set(
         self,
@@ -304,6 +304,20 @@ class Ledger(LedgerBase):
         return object.__sizeof__(self) + sum(sys.getsizeof(table) for table in tables)
 
 
-def _entries_of(target: TargetInfo) -> Iterator[IdEntry]:
+#: One target's ids for a ``Ledger``: the keys in order, what the caller passed where it differs,
+#: and the ids refused before sending with their errors.
+_Table = tuple[Sequence[str], Mapping[str, str], Mapping[str, InvalidRequestError]]
+
+
+def _table_of(target: TargetInfo) -> _Table:
+    if isinstance(target, Target) and not target.streamed:
+        # the target's own tables, read as they are: no entry built per id
+        return target.ids, target.given, target.refused
     entries = getattr(target, "entries", None)  # a saved target has none: it starts empty
-    return iter(()) if entries is None else entries()
+    return _table([] if entries is None else list(entries()))
+
+
+def _table(entries: list[IdEntry]) -> _Table:
+    given = {e.key: e.given for e in entries if e.given is not None}
+    refused = {e.key: e.refused for e in entries if e.refused is not None}
+    return [e.key for e in entries], given, refused

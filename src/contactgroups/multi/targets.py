@@ -7,7 +7,7 @@ the journal only ever see canonical keys (and keep what the caller passed beside
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 import attrs
@@ -33,17 +33,20 @@ def id_key(value: object) -> str:
     return f"<{type(value).__name__} {value!r}>"
 
 
-def _entry(
-    adapter: MembershipAdapter, canonical: Callable[[str], str] | None, value: object
-) -> IdEntry:
-    provider = adapter.provider
+def _canonicaliser(adapter: MembershipAdapter) -> Callable[[str], str] | None:
+    """The adapter's ``canonical_id``, or None: asked once per target, not once per id (a
+    runtime protocol check walks the protocol's members, some µs each time)."""
+    return adapter.canonical_id if isinstance(adapter, CanonicalIds) else None
+
+
+def _entry(canonical: Callable[[str], str] | None, provider: str, value: object) -> IdEntry:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         refused = InvalidRequestError(
             f"an id must be a string or an integer, not {type(value).__name__}", provider=provider
         )
         return IdEntry(id_key(value)[:200], None, refused)
     try:
-        text = str(value)
+        text = value if type(value) is str else str(value)
         text.encode("utf-8")
     except ValueError:  # an int past Python's digit limit, a lone surrogate: never sendable
         key = f"<int of {value.bit_length()} bits>" if isinstance(value, int) else id_key(value)
@@ -53,12 +56,11 @@ def _entry(
         refused = InvalidRequestError("an id must not be empty", provider=provider)
         return IdEntry(text, None, refused)
     if canonical is None:
-        key = text
-    else:
-        try:
-            key = canonical(text)
-        except InvalidRequestError as error:
-            return IdEntry(text, None, error)
+        return IdEntry(text)
+    try:
+        key = canonical(text)
+    except InvalidRequestError as error:
+        return IdEntry(text, None, error)
     return IdEntry(key, None if key == text else text)
 
 
@@ -69,17 +71,42 @@ def canonical_entries(
     unless ``repeats`` (a journal drops them itself, without holding every key in memory)."""
     if isinstance(values, (str, bytes)):
         raise InvalidRequestError("a target's ids must be a list of ids, not a single string")
-    # looked up once: a runtime protocol check per id costs more than the rest of the id's work
-    canonical = adapter.canonical_id if isinstance(adapter, CanonicalIds) else None
+    canonical, provider = _canonicaliser(adapter), adapter.provider
     if repeats:
-        yield from (_entry(adapter, canonical, value) for value in values)
+        yield from (_entry(canonical, provider, value) for value in values)
         return
     seen: set[str] = set()
     for value in values:
-        entry = _entry(adapter, canonical, value)
+        entry = _entry(canonical, provider, value)
         if entry.key not in seen:
             seen.add(entry.key)
             yield entry
+
+
+def _keys(
+    adapter: MembershipAdapter, values: Iterable[object]
+) -> tuple[list[str], list[tuple[int, IdEntry]]]:
+    """Every id's key in the order passed (repeats kept), and the entries of the ids that are
+    more than their key (not canonical as passed, or refused) by position. An id already in
+    canonical form, the usual case, costs its check and nothing more."""
+    canonical, provider = _canonicaliser(adapter), adapter.provider
+    keys: list[str] = []
+    odd: list[tuple[int, IdEntry]] = []
+    for value in values:
+        if type(value) is str and value.isascii() and value.strip():  # else: checked in full
+            if canonical is None:
+                keys.append(value)
+                continue
+            try:
+                if canonical(value) == value:
+                    keys.append(value)
+                    continue
+            except InvalidRequestError:
+                pass  # the entry says why
+        entry = _entry(canonical, provider, value)
+        odd.append((len(keys), entry))
+        keys.append(entry.key)
+    return keys, odd
 
 
 class IdDigest:
@@ -93,6 +120,11 @@ class IdDigest:
         # length-prefixed: ids ["1\n2"] and ["1", "2"] are different jobs
         data = key.encode("utf-8", "surrogatepass")
         self._hash.update(b"%d:" % len(data) + data)
+
+    def add_all(self, keys: Sequence[str]) -> None:
+        """Each of ``keys`` as ``add`` takes it (the same digest), in one update."""
+        encoded = [key.encode("utf-8", "surrogatepass") for key in keys]
+        self._hash.update(b"".join(b"%d:%s" % (len(data), data) for data in encoded))
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -129,14 +161,24 @@ class Target:
             # an iterator: read once, by the job (into its journal) or on first use of ``ids``
             self.__attrs_init__(client, str(group_id), (), {}, {}, iter(ids), None)
             return
+        passed, odd = _keys(client.membership, ids)
         digest = IdDigest()
-        entries: dict[str, IdEntry] = {}
-        for entry in canonical_entries(client.membership, ids, repeats=True):
-            digest.add(entry.key)
-            entries.setdefault(entry.key, entry)
-        given = {e.key: e.given for e in entries.values() if e.given is not None}
-        refused = {e.key: e.refused for e in entries.values() if e.refused is not None}
-        keys = tuple(entries)
+        digest.add_all(passed)
+        given: dict[str, str] = {}
+        refused: dict[str, InvalidRequestError] = {}
+        if odd:  # the first time each such key was passed decides what it keeps
+            wanted = {entry.key for _, entry in odd}
+            first: dict[str, int] = {}
+            for position, key in enumerate(passed):
+                if key in wanted:
+                    first.setdefault(key, position)
+            for position, entry in odd:
+                if first[entry.key] == position:
+                    if entry.given is not None:
+                        given[entry.key] = entry.given
+                    if entry.refused is not None:
+                        refused[entry.key] = entry.refused
+        keys = tuple(dict.fromkeys(passed))
         self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest.hexdigest())
 
     @property
