@@ -293,7 +293,7 @@ def cli_command(
     env = {c.env: options.pop(c.keyword) for c in entry.credentials}
     command = [sys.executable, "-m", "contactgroups", "members", action, "--provider", provider]
     command += ["--group", setup["group_id"], "--ids-file", str(ids_file), "--journal", "job.db"]
-    command += ["--base-url", options.pop("base_url")]
+    command += ["--base-url", options.pop("base_url"), "--concurrency", "4"]  # see job.py
     if "token_url" in options:
         command += ["--token-url", options.pop("token_url")]
     assert not options, options

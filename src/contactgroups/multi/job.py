@@ -311,8 +311,7 @@ class BulkJob:
             await limiter.wait()
         key = id(chunk)
         self._in_flight[key] = (index, chunk)
-        hooks = self._hooks
-        if hooks:
+        if self._hooks:
             self.ledger.sending(index, chunk)
             await self.ledger.flush()
         self.report.providers[provider].calls += 1
@@ -349,8 +348,8 @@ class BulkJob:
         else:
             del self._in_flight[key]
             self._record(provider, index, chunk, result)
-        if hooks:
-            await self.ledger.flush()
+        # the outcome is committed with the next call's in-flight mark (or at the end): until
+        # then a crash leaves these ids in flight, read back first on resume, never lost
         self._progress(provider)
 
     def _record(self, provider: str, index: int, chunk: Sequence[str], result: BatchResult) -> None:

@@ -168,7 +168,8 @@ class JournalLedger(LedgerBase):
         self._written = 0  # writes buffered so far, ever
         self._committed = 0  # of those, how many a commit has made durable
         self._committing: anyio.Event | None = None  # set when the commit under way ends
-        self._taken: dict[tuple[int, str], Outcome] = {}  # ids handed out, by their outcome then
+        # ids handed out (by ``pending``/``unsure``): their outcome then, and their row
+        self._taken: dict[tuple[int, str], tuple[Outcome, int]] = {}
         self.resumed = False
 
     # -- opening ---------------------------------------------------------------------------------
@@ -275,14 +276,17 @@ class JournalLedger(LedgerBase):
         out by ``pending`` or ``unsure`` (that is how its outcome until now is known)."""
         if (error is None) == (outcome is Outcome.FAILED):
             raise ValueError("a FAILED outcome needs its error, and only a FAILED one has one")
+        rows: list[int] = []
         for contact_id in ids:
-            old = self._taken.pop((index, contact_id))
+            old, row = self._taken.pop((index, contact_id))
+            rows.append(row)
             self._move(index, old, outcome)
-        self._writes.append((self._ids[index], list(ids), STATE[outcome], error))
+        self._writes.append((rows, STATE[outcome], error))
         self._written += 1
 
     def sending(self, index: int, ids: Sequence[str]) -> None:
-        self._writes.append((self._ids[index], list(ids), IN_FLIGHT, None))
+        taken = self._taken
+        self._writes.append(([taken[(index, i)][1] for i in ids], IN_FLIGHT, None))
         self._written += 1
 
     async def flush(self) -> None:
@@ -323,23 +327,23 @@ class JournalLedger(LedgerBase):
             if not rows:
                 return
             after = rows[-1][0]
-            for _, key, state in rows:
-                self._taken[(index, key)] = OUTCOME[state]
+            for rowid, key, state in rows:
+                self._taken[(index, key)] = (OUTCOME[state], rowid)
             yield [key for _, key, _ in rows]
 
     async def unsure(self, index: int) -> list[tuple[str, ContactGroupsError]]:
         await self.flush()
         rows = await self.journal.run(
             lambda db: db.execute(
-                "SELECT ids.key, ids.error, errors.data FROM ids LEFT JOIN errors "
+                "SELECT ids.key, ids.error, errors.data, ids.rowid FROM ids LEFT JOIN errors "
                 "ON errors.id = ids.error WHERE ids.target=? AND ids.state=? AND ids.unsure=1",
                 (self._ids[index], STATE[Outcome.FAILED]),
             ).fetchall()
         )
         errors: dict[int, ContactGroupsError] = {}
         unsure = []
-        for key, error_id, data in rows:
-            self._taken[(index, key)] = Outcome.FAILED
+        for key, error_id, data, rowid in rows:
+            self._taken[(index, key)] = (Outcome.FAILED, rowid)
             if error_id not in errors:
                 errors[error_id] = _error(data)
             unsure.append((key, errors[error_id]))

@@ -28,8 +28,8 @@ __all__ = [
     "write_all",
 ]
 
-#: One buffered write: (target row id, canonical ids, state, the error of a failed state).
-Write = tuple[int, list[str], int, ContactGroupsError | None]
+#: One buffered write: (the ids' rows, their new state, the error of a failed state).
+Write = tuple[list[int], int, ContactGroupsError | None]
 
 IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
 STATE = {
@@ -82,10 +82,13 @@ def write_all(db: sqlite3.Connection, writes: list[Write]) -> None:
     """Every buffered write in one transaction; each distinct error stored once."""
     error_ids: dict[int, int] = {}
     db.execute("BEGIN")
-    for target, keys, state, error in writes:
-        args: list[tuple[int, int | None, int, int, float | None, int, str]]
+    for rows, state, error in writes:
+        if state == IN_FLIGHT:
+            db.executemany("UPDATE ids SET state=? WHERE rowid=?", [(state, r) for r in rows])
+            continue
+        args: list[tuple[int, int | None, int, int, float | None, int]]
         if error is None:
-            args = [(state, None, 0, 0, None, target, k) for k in keys]
+            args = [(state, None, 0, 0, None, r) for r in rows]
         else:
             if id(error) not in error_ids:
                 data = json.dumps(error_to_dict(error))
@@ -95,16 +98,8 @@ def write_all(db: sqlite3.Connection, writes: list[Write]) -> None:
             retry = worth_another_round(error)
             wait = error.retry_after if isinstance(error, APIError) and retry else None
             row = (state, error_ids[id(error)], int(retry), int(error.maybe_landed), wait)
-            args = [(*row, target, k) for k in keys]
-        if state == IN_FLIGHT:
-            db.executemany(
-                "UPDATE ids SET state=? WHERE target=? AND key=?",
-                [(state, target, k) for k in keys],
-            )
-        else:
-            db.executemany(
-                "UPDATE ids SET state=?, error=?, retry=?, unsure=?, wait=? "
-                "WHERE target=? AND key=?",
-                args,
-            )
+            args = [(*row, r) for r in rows]
+        db.executemany(
+            "UPDATE ids SET state=?, error=?, retry=?, unsure=?, wait=? WHERE rowid=?", args
+        )
     db.execute("COMMIT")
