@@ -18,7 +18,8 @@ adapter says how many ids one call takes and how many calls may run at once. ``a
 
 Modules, each importing only those before it: ``targets`` (``Target``, canonical ids),
 ``retrying`` (what is worth repeating), ``ledger`` (``Outcome``, the per-id ``Ledger``),
-``saved`` (errors as plain data), ``journal`` (the SQLite record), ``report`` (``Report``),
+``saved`` (errors as plain data), ``calls`` (one call and what it means per id), ``journal`` (the
+SQLite record), ``report`` (``Report``),
 ``options`` (``JobOptions``), ``verify`` (the read-back), ``job`` (``BulkJob``: rounds, chunks,
 concurrency, rate, deadline, fault isolation), ``syncing`` (``sync``).
 """

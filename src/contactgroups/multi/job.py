@@ -19,13 +19,8 @@ import anyio
 import attrs
 
 from .._http import JobSpan, collect_stats
-from ..errors import (
-    ContactGroupsError,
-    InterruptedCallError,
-    InvalidRequestError,
-    UnexpectedError,
-)
-from ..membership import BatchResult
+from ..errors import InterruptedCallError, InvalidRequestError
+from .calls import call, halves, settle
 from .journal import Journal, JournalLedger
 from .ledger import LedgerBase, Outcome, Progress
 from .options import JobOptions, PerProvider, PerProviderRate, ProgressCallback
@@ -300,7 +295,6 @@ class BulkJob:
         self, provider: str, index: int, chunk: Sequence[str], limiter: _RateLimiter | None
     ) -> None:
         target = self.targets[index]
-        adapter = target.adapter
         if limiter is not None:
             await limiter.wait()
         key = id(chunk)
@@ -308,61 +302,18 @@ class BulkJob:
         self.ledger.sending(index, chunk)
         await self.ledger.flush()
         self.report.providers[provider].calls += 1
-        try:
-            call = adapter.add if self.action == "add" else adapter.remove
-            result = await call(target.group_id, chunk)
-            if not isinstance(result, BatchResult):
-                raise TypeError(f"the adapter returned {type(result).__name__}, not a BatchResult")
-        except ContactGroupsError as error:
-            del self._in_flight[key]
-            if isinstance(error, InvalidRequestError) and len(chunk) > 1:
-                # refused before sending: split to find the bad ids without failing the good ones
-                middle = len(chunk) // 2
-                await self._call(provider, index, chunk[:middle], limiter)
-                await self._call(provider, index, chunk[middle:], limiter)
-                return
-            # the report keeps the error for as long as it lives: not the frames (and whatever
-            # their locals hold, such as a parsed answer) that raised it
-            error.__traceback__ = None
-            self.ledger.set(index, chunk, Outcome.FAILED, error)
-        except Exception as exception:  # a bug, here or in the adapter: this call's ids only
-            del self._in_flight[key]
-            logger.error(
-                "bug: a %s %s call raised %s; its %d ids are failed, the job goes on",
-                provider,
-                self.action,
-                type(exception).__name__,
-                len(chunk),
-                exc_info=exception,
-            )
-            exception.__traceback__ = None
-            self.ledger.set(
-                index, chunk, Outcome.FAILED, UnexpectedError(exception, provider=provider)
-            )
-        else:
-            del self._in_flight[key]
-            self._record(provider, index, chunk, result)
+        answer = await call(target.adapter, self.action, target.group_id, chunk)
+        del self._in_flight[key]  # not on cancellation: then the call stays in flight
+        split = halves(answer, chunk)
+        if split is not None:
+            # refused before sending: split to find the bad ids without failing the good ones
+            for half in split:
+                await self._call(provider, index, half, limiter)
+            return
+        for ids, outcome, error in settle(provider, self.action, chunk, answer):
+            self.ledger.set(index, ids, outcome, error)
         await self.ledger.flush()
         self._progress(provider)
-
-    def _record(self, provider: str, index: int, chunk: Sequence[str], result: BatchResult) -> None:
-        """Each id of the chunk once: done, already, or failed (with the vendor's error, or "did
-        not report" for an id the result leaves out); ids not in the chunk are ignored."""
-        unsettled = set(chunk)
-        for ids, outcome in ((result.done, self._done), (result.already, Outcome.ALREADY)):
-            if ids:
-                self.ledger.set(index, _take(ids, unsettled), outcome)
-        if not unsettled:
-            return
-        by_error: dict[ContactGroupsError, list[str]] = {}  # one ledger write per distinct error
-        for contact_id in chunk:
-            if contact_id in unsettled:
-                error = result.failed.get(contact_id)
-                if not isinstance(error, ContactGroupsError):
-                    error = ContactGroupsError(f"{provider} did not report on this id")
-                by_error.setdefault(error, []).append(contact_id)
-        for error, failed in by_error.items():
-            self.ledger.set(index, failed, Outcome.FAILED, error)
 
     def _progress(self, provider: str, *, final: bool = False) -> None:
         """``on_progress`` when the provider's counts changed, and once more, final, at the end."""
@@ -386,13 +337,3 @@ class BulkJob:
             )
             self.ledger.set(index, chunk, Outcome.FAILED, error)
         self._in_flight.clear()
-
-
-def _take(ids: Iterable[str], unsettled: set[str]) -> list[str]:
-    """The ids still in ``unsettled``, each once, removing them from it."""
-    taken = []
-    for contact_id in ids:
-        if contact_id in unsettled:
-            unsettled.remove(contact_id)
-            taken.append(contact_id)
-    return taken
