@@ -19,13 +19,15 @@ import anyio
 import attrs
 
 from .._http import JobSpan, collect_stats
-from ..errors import InterruptedCallError, InvalidRequestError
+from ..errors import InterruptedCallError, InvalidRequestError, JournalError
 from .calls import call, halves, settle
 from .journal import Journal, JournalLedger
 from .ledger import LedgerBase, Outcome, Progress
 from .options import JobOptions, PerProvider, PerProviderRate, ProgressCallback
+from .pgstore import is_postgres_url
 from .report import Action, Report, done_outcome
 from .retrying import ROUND_WAIT_MAX, worth_another_round
+from .scale import run_here
 from .targets import Target
 from .verify import verify
 
@@ -146,6 +148,10 @@ class BulkJob:
     # -- running ---------------------------------------------------------------------------------
 
     async def run(self) -> Report:
+        if is_postgres_url(self.options.journal):
+            if self._part != "job":
+                raise JournalError("a sync takes a SQLite journal, not a PostgreSQL one (yet)")
+            return await run_here(self.action, self.targets, self.options)
         journal = None
         if self.options.journal is not None:
             journal = await Journal.open(self.options.journal)
