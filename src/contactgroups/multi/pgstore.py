@@ -12,7 +12,7 @@ Tables: ``jobs`` (action, state, rounds), ``accounts`` (name, provider, cap, ``p
 in the SQLite journal, its error as JSON, the chunk it travels in), ``chunks`` (the unit of work:
 pending, leased to a worker until ``lease_until``, or done; ``dirty`` while a lease has not been
 recorded), ``workers`` (who is alive, for ``jobs status``). ``claim_chunk`` leases one chunk in one
-round trip, within its account's cap (claims for one account wait for each other there).
+round trip, within its account's cap; ``record_chunk`` records it in another.
 """
 
 from __future__ import annotations
@@ -70,19 +70,21 @@ CREATE TABLE workers (
     started TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
     seen TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), stopped TIMESTAMPTZ);
 
--- Lease one chunk of a running job for p_owner, within its account's cap and pause. The account
--- row is locked first (claims for one account queue there; accounts are locked in name order, so
--- two claims never wait on each other in a cycle), then its live leases are counted again with a
--- fresh snapshot: no two claims see the same count. "dirty" comes back as it was: true when an
--- earlier lease ended without its outcomes recorded.
+-- Lease one chunk of a running job for p_owner, within its account's cap and pause, and return
+-- it with the ids still to settle. The account row is locked first (SKIP LOCKED: a claim for it
+-- under way sends this one to another account), then its live leases are counted again with a
+-- fresh snapshot: no two claims ever see the same count. "dirty" comes back as it was: true when
+-- an earlier lease ended without its outcomes recorded. A row with a NULL job means "accounts
+-- with work were busy being claimed for: ask again soon".
 CREATE FUNCTION claim_chunk(p_owner TEXT, p_lease DOUBLE PRECISION, p_job TEXT, p_accounts TEXT[])
 RETURNS TABLE (job TEXT, "position" INTEGER, number INTEGER, account TEXT, dirty BOOLEAN,
-               attempts INTEGER)
+               attempts INTEGER, keys TEXT[])
 LANGUAGE plpgsql AS $$
 DECLARE
     acc RECORD;
     live INTEGER;
     ch RECORD;
+    busy BOOLEAN := false;
 BEGIN
     FOR acc IN
         SELECT a.name, a.cap FROM accounts a
@@ -96,12 +98,15 @@ BEGIN
                 AND (p_job IS NULL OR c.job = p_job)
                 AND ((c.state = 'pending' AND c.not_before <= clock_timestamp())
                      OR (c.state = 'leased' AND c.lease_until < clock_timestamp())))
-        ORDER BY a.name
+        ORDER BY random()
     LOOP
         PERFORM 1 FROM accounts a WHERE a.name = acc.name
             AND (a.paused_until IS NULL OR a.paused_until <= clock_timestamp())
-            FOR UPDATE;
-        CONTINUE WHEN NOT FOUND;
+            FOR UPDATE SKIP LOCKED;
+        IF NOT FOUND THEN
+            busy := true;
+            CONTINUE;
+        END IF;
         SELECT count(*) INTO live FROM chunks c
             WHERE c.account = acc.name AND c.state = 'leased'
               AND c.lease_until >= clock_timestamp();
@@ -120,9 +125,56 @@ BEGIN
                 attempts = c.attempts + 1, dirty = true
             WHERE c.job = ch.job AND c.position = ch.position AND c.number = ch.number;
         RETURN QUERY SELECT ch.job, ch.position, ch.number, acc.name::TEXT, ch.dirty,
-            ch.attempts + 1;
+            ch.attempts + 1, coalesce(array_agg(i.key ORDER BY i.seq), '{}'::TEXT[])
+            FROM ids i WHERE i.job = ch.job AND i.position = ch.position
+              AND i.chunk = ch.number AND (i.state = 0 OR (i.state = 4 AND i.retry));
         RETURN;
     END LOOP;
+    IF busy THEN
+        RETURN QUERY SELECT NULL::TEXT, NULL::INTEGER, NULL::INTEGER, NULL::TEXT, NULL::BOOLEAN,
+            NULL::INTEGER, NULL::TEXT[];
+    END IF;
+END
+$$;
+
+-- Record a leased chunk in one transaction: its ids' outcomes, its release (done, or pending
+-- again after p_wait seconds), a pause of its account (p_pause seconds, after a 429) and the
+-- job's end once its last chunk is done. False (nothing written) if the lease is no longer
+-- p_owner's. Not waiting for the commit to reach the disk: a record lost in a crash leaves the
+-- chunk leased and dirty, so it is read back and recorded again.
+CREATE FUNCTION record_chunk(p_owner TEXT, p_job TEXT, p_position INTEGER, p_number INTEGER,
+    p_state TEXT, p_wait DOUBLE PRECISION, p_pause DOUBLE PRECISION, p_keys TEXT[],
+    p_states SMALLINT[], p_errors TEXT[], p_retry BOOLEAN[], p_unsure BOOLEAN[], p_waits REAL[])
+RETURNS BOOLEAN
+LANGUAGE plpgsql AS $$
+DECLARE
+    acc TEXT;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    UPDATE chunks c SET state = p_state, lease_owner = NULL, lease_until = NULL, dirty = false,
+            not_before = clock_timestamp() + p_wait * interval '1 second'
+        WHERE c.job = p_job AND c.position = p_position AND c.number = p_number
+          AND c.lease_owner = p_owner AND c.state = 'leased'
+        RETURNING c.account INTO acc;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    UPDATE ids SET state = u.state, error = u.error::JSONB, retry = u.retry, unsure = u.unsure,
+            wait = u.wait
+        FROM unnest(p_keys, p_states, p_errors, p_retry, p_unsure, p_waits)
+            AS u(key, state, error, retry, unsure, wait)
+        WHERE ids.job = p_job AND ids.position = p_position AND ids.key = u.key;
+    IF p_pause > 0 THEN
+        UPDATE accounts SET paused_until = greatest(coalesce(paused_until, '-infinity'),
+                clock_timestamp() + p_pause * interval '1 second')
+            WHERE name = acc;
+    END IF;
+    IF p_state = 'done' THEN
+        UPDATE jobs SET state = 'done', finished = clock_timestamp()
+            WHERE id = p_job AND state = 'running'
+              AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.job = p_job AND c.state <> 'done');
+    END IF;
+    RETURN true;
 END
 $$;
 """
@@ -176,6 +228,10 @@ def _asyncpg() -> Any:
         ) from None
 
 
+async def _keep(connection: Any) -> None:
+    """A connection goes back to the pool as it is (the default reset costs a round trip)."""
+
+
 class PgJournal:
     """One PostgreSQL journal: a pool of connections whose ``search_path`` is the journal's
     schema. ``await PgJournal.open(url)`` connects and migrates; ``await close()``."""
@@ -205,6 +261,7 @@ class PgJournal:
                     "application_name": f"contactgroups {schema}"[:63],
                 },
                 command_timeout=60,
+                reset=_keep,  # nothing to reset: no session state is ever left behind
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise JournalError(

@@ -15,31 +15,27 @@ took), so no chunk is ever worked by two workers at once and no account goes ove
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import random
 import socket
 import time
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 import anyio
 import attrs
 
-from ..errors import APIError, ContactGroupsError, InterruptedCallError, RateLimitError
-from ..membership import ChecksMembers, HasMembership, MembershipAdapter
+from ..errors import ContactGroupsError, RateLimitError
+from ..membership import HasMembership
 from .accounts import ClientSource, client_from_env
-from .calls import call, halves, settle
-from .ledger import Action, Ledger, Outcome
+from .ledger import Action, Ledger
+from .pgchunk import OneLane, columns_of, run_chunk, wait_of
 from .pgstore import PgJournal
-from .records import STATE
 from .retrying import worth_another_round
-from .saved import error_to_dict
 from .targets import IdEntry, Target
-from .verify import verify
 
-__all__ = ["DEFAULT_LEASE", "DEFAULT_SLOTS", "Worker", "run_chunk"]
+__all__ = ["BUSY", "DEFAULT_LEASE", "DEFAULT_SLOTS", "Worker"]
 
 logger = logging.getLogger("contactgroups.multi")
 
@@ -49,6 +45,8 @@ DEFAULT_LEASE = 30.0
 DEFAULT_SLOTS = 16
 #: Seconds an idle slot waits before it asks for work again.
 POLL = 0.25
+#: Seconds the accounts a worker serves are remembered before they are read again.
+ACCOUNTS_TTL = 5.0
 
 
 @attrs.define(eq=False)
@@ -59,7 +57,12 @@ class _Lease:
     account: str
     dirty: bool
     attempts: int
+    keys: list[str]
     scope: anyio.CancelScope = attrs.field(factory=anyio.CancelScope)
+
+
+#: What a claim gives when the accounts with work were being claimed for: ask again soon.
+BUSY = "busy"
 
 
 @attrs.frozen
@@ -97,6 +100,7 @@ class Worker:
         self._refused: set[str] = set()  # accounts it has no client for
         self._targets: dict[tuple[str, int], _TargetRow] = {}
         self._leases: dict[tuple[str, int, int], _Lease] = {}
+        self._served: tuple[float, list[str] | None] = (-ACCOUNTS_TTL, None)
 
     async def run(self) -> int:
         """Work until stopped (or, ``until_done``, until the job has nothing left); the number of
@@ -136,15 +140,19 @@ class Worker:
         while not self.stop.is_set():
             try:
                 lease = await self._claim()
-                finished = lease is None and self.until_done and await self._finished()
+                finished = lease is None and await self._finished() and self.until_done
             except Exception as error:  # PostgreSQL restarting, or out of reach: ask again
                 logger.warning("worker %s cannot reach the journal: %s", self.id, error)
                 lease, finished = None, False
-            if lease is None:
+            if lease == BUSY:
+                await anyio.sleep(random.uniform(0.002, 0.02))
+                continue
+            if not isinstance(lease, _Lease):
                 if finished:
                     self.stop.set()
                     return
-                with anyio.move_on_after(POLL):
+                self._served = (-ACCOUNTS_TTL, None)  # read them again: new accounts may come
+                with anyio.move_on_after(POLL * random.uniform(0.5, 1.0)):
                     await self.stop.wait()
                 continue
             key = (lease.job, lease.position, lease.number)
@@ -173,7 +181,7 @@ class Worker:
                     lease.job,
                 )
 
-    async def _claim(self) -> _Lease | None:
+    async def _claim(self) -> _Lease | str | None:
         accounts = await self._accounts()
         if accounts is not None and not accounts:
             return None
@@ -188,6 +196,8 @@ class Worker:
             )
         if row is None:
             return None
+        if row["job"] is None:
+            return BUSY
         lease = _Lease(*row)
         lease.scope.deadline = asked + self.lease * 0.9  # gives up before the server's expiry
         return lease
@@ -227,7 +237,16 @@ class Worker:
                     lease.scope.deadline = asked + self.lease * 0.9
 
     async def _finished(self) -> bool:
+        """Whether the job (every job, without one) has ended; a job whose last chunks were
+        recorded at the same moment by two workers (each saw the other's still open) is marked
+        done here, once both have committed."""
         async with self.journal.pool.acquire() as db:
+            await db.execute(
+                "UPDATE jobs j SET state = 'done', finished = clock_timestamp() "
+                "WHERE j.state = 'running' AND ($1::text IS NULL OR j.id = $1) AND NOT EXISTS "
+                "(SELECT 1 FROM chunks c WHERE c.job = j.id AND c.state <> 'done')",
+                self.job,
+            )
             running = await db.fetchval(
                 "SELECT count(*) FROM jobs WHERE state = 'running' "
                 "AND ($1::text IS NULL OR id = $1)",
@@ -239,12 +258,16 @@ class Worker:
         """The accounts this worker can serve (None: any, its clients come from a function)."""
         if self._clients is not None and not isinstance(self._clients, Mapping):
             return None
+        read, served = self._served
+        if served is not None and time.monotonic() - read < ACCOUNTS_TTL:
+            return served
         async with self.journal.pool.acquire() as db:
             rows = await db.fetch("SELECT name, provider FROM accounts")
         served = []
         for name, provider in rows:
             if name not in self._refused and self._client(name, provider) is not None:
                 served.append(name)
+        self._served = (time.monotonic(), served)
         return served
 
     def _client(self, account: str, provider: str) -> HasMembership | None:
@@ -282,22 +305,11 @@ class Worker:
 
     async def _run(self, lease: _Lease) -> None:
         target = await self._target(lease.job, lease.position)
-        async with self.journal.pool.acquire() as db:
-            keys = [
-                row[0]
-                for row in await db.fetch(
-                    "SELECT key FROM ids WHERE job = $1 AND position = $2 AND chunk = $3 "
-                    "AND (state = 0 OR (state = $4 AND retry)) ORDER BY seq",
-                    lease.job,
-                    lease.position,
-                    lease.number,
-                    STATE[Outcome.FAILED],
-                )
-            ]
         client = self._client(lease.account, target.provider)
         if client is None:  # cannot happen for a claimed account; left for another worker
             return
-        lane = _OneLane(client.membership)
+        lane = OneLane(client.membership)
+        keys = lease.keys
         ledger = Ledger([Target(lane, target.group_id, ())], [[IdEntry(k) for k in keys]])
         await run_chunk(ledger, target.action, keys, lease.dirty)
         await self._record(lease, target, ledger)
@@ -307,136 +319,25 @@ class Worker:
         round) and any pause of its account, in one transaction; nothing if the lease is lost."""
         errors = ledger.errors_of(0)
         again = [e for e in errors.values() if worth_another_round(e)]
-        wait = max((_wait(e) for e in again), default=0.0)
-        pause = max((_wait(e) for e in errors.values() if isinstance(e, RateLimitError)), default=0)
+        wait = max((wait_of(e) for e in again), default=0.0)
+        pause = max(
+            (wait_of(e) for e in errors.values() if isinstance(e, RateLimitError)), default=0
+        )
         state = "pending" if again and lease.attempts < target.rounds else "done"
-        rows = _rows(ledger)
         with anyio.CancelScope(shield=True):
-            async with self.journal.pool.acquire() as db, db.transaction():
+            async with self.journal.pool.acquire() as db:
                 owned = await db.fetchval(
-                    "UPDATE chunks SET state = $5, lease_owner = NULL, lease_until = NULL, "
-                    "dirty = false, not_before = clock_timestamp() + $6 * interval '1 second' "
-                    "WHERE job = $1 AND position = $2 AND number = $3 AND lease_owner = $4 "
-                    "AND state = 'leased' RETURNING true",
+                    "SELECT record_chunk($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    self.id,
                     lease.job,
                     lease.position,
                     lease.number,
-                    self.id,
                     state,
                     wait,
+                    pause,
+                    *columns_of(ledger),
                 )
-                if not owned:
-                    logger.warning(
-                        "worker %s lost chunk %s before recording it", self.id, lease.number
-                    )
-                    return
-                await db.execute(
-                    "UPDATE ids SET state = u.state, error = u.error::jsonb, retry = u.retry, "
-                    "unsure = u.unsure, wait = u.wait FROM unnest($3::text[], $4::int2[], "
-                    "$5::text[], $6::bool[], $7::bool[], $8::real[]) "
-                    "AS u(key, state, error, retry, unsure, wait) "
-                    "WHERE ids.job = $1 AND ids.position = $2 AND ids.key = u.key",
-                    lease.job,
-                    lease.position,
-                    *rows,
-                )
-                if pause:
-                    await db.execute(
-                        "UPDATE accounts SET paused_until = greatest(coalesce(paused_until, "
-                        "'-infinity'), clock_timestamp() + $2 * interval '1 second') "
-                        "WHERE name = $1",
-                        lease.account,
-                        pause,
-                    )
-                if state == "done":
-                    await db.execute(
-                        "UPDATE jobs SET state = 'done', finished = clock_timestamp() "
-                        "WHERE id = $1 AND state = 'running' AND NOT EXISTS "
-                        "(SELECT 1 FROM chunks WHERE job = $1 AND state <> 'done')",
-                        lease.job,
-                    )
-        self.chunks += 1
-
-
-class _OneLane:
-    """A client whose adapter makes one call at a time: a chunk holds one unit of its account's
-    cap, so its read-back asks ``check_members`` about one id at a time (an adapter would look
-    several up at once) and an adapter without it reads the group page by page."""
-
-    def __init__(self, adapter: MembershipAdapter) -> None:
-        self.membership: MembershipAdapter = (
-            _OneByOne(adapter) if isinstance(adapter, ChecksMembers) else adapter
-        )
-
-
-class _OneByOne:
-    def __init__(self, adapter: Any) -> None:
-        self._adapter = adapter
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._adapter, name)
-
-    async def check_members(self, group_id: str, ids: Sequence[str]) -> Mapping[str, bool]:
-        answer: dict[str, bool] = {}
-        for contact_id in ids:
-            answer.update(await self._adapter.check_members(group_id, [contact_id]))
-        return answer
-
-
-async def run_chunk(ledger: Ledger, action: Action, keys: Sequence[str], dirty: bool) -> None:
-    """Target 0 of ``ledger``: read ``keys`` back first if an earlier lease of the chunk ended
-    unrecorded (``dirty``), send what is not yet in the wanted state in the vendor's call size,
-    one call at a time, and settle any call that ended unclear by reading it back."""
-    target = ledger.targets[0]
-    adapter: MembershipAdapter = target.adapter  # type: ignore[attr-defined]
-    provider = adapter.provider
-    if dirty and keys:
-        interrupted = InterruptedCallError(
-            "a worker stopped while this chunk was in flight; it may have landed", provider=provider
-        )
-        ledger.set(0, keys, Outcome.FAILED, interrupted)
-        await verify(ledger, 0, action)
-        keys = [k for k, outcome in ledger.outcomes_of(0).items() if not outcome.ok]
-    size = adapter.max_add_per_call if action == "add" else adapter.max_remove_per_call
-
-    async def send(ids: Sequence[str]) -> None:
-        answer = await call(adapter, action, target.group_id, ids)
-        split = halves(answer, ids)
-        if split is not None:
-            for half in split:
-                await send(half)
+        if not owned:
+            logger.warning("worker %s lost chunk %s before recording it", self.id, lease.number)
             return
-        for settled, outcome, error in settle(provider, action, ids, answer):
-            ledger.set(0, settled, outcome, error)
-
-    for start in range(0, len(keys), size):
-        await send(keys[start : start + size])
-    await verify(ledger, 0, action)
-
-
-def _wait(error: ContactGroupsError) -> float:
-    return float(error.retry_after or 0.0) if isinstance(error, APIError) else 0.0
-
-
-def _rows(ledger: Ledger) -> list[list[Any]]:
-    """Target 0's ids as ``unnest``'s columns: key, state, error, retry, unsure, wait."""
-    columns: list[list[Any]] = [[], [], [], [], [], []]
-    texts: dict[int, str] = {}
-    for key, outcome, error, _ in ledger.items(0):
-        if outcome is Outcome.NOT_ATTEMPTED:
-            continue
-        text = None
-        retry = unsure = False
-        wait = None
-        if error is not None:
-            if id(error) not in texts:
-                texts[id(error)] = json.dumps(error_to_dict(error))
-            text = texts[id(error)]
-            retry = worth_another_round(error)
-            unsure = error.maybe_landed
-            wait = _wait(error) if retry else None
-        for column, value in zip(
-            columns, (key, STATE[outcome], text, retry, unsure, wait), strict=True
-        ):
-            column.append(value)
-    return columns
+        self.chunks += 1
