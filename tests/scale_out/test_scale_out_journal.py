@@ -7,13 +7,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
 import asyncpg
 import pytest
 
 from contactgroups import RetryPolicy, multi
-from contactgroups.errors import JournalError, RateLimitError
+from contactgroups.errors import InvalidRequestError, JournalError, RateLimitError
+from contactgroups.membership import HasMembership
 from contactgroups.multi.pgstore import LATEST, PgJournal
 from contactgroups.testing import Faults
 from contactgroups.testing.messagebird import MessageBirdFake
@@ -321,3 +323,39 @@ async def test_a_job_whose_last_chunks_end_together_still_ends(pg_url: str) -> N
             await multi.work(pg_url, clients={"acme": client}, job=job, until_done=True)
         status = await multi.job_status(pg_url, job)
     assert status.done and status.chunks == {"done": 2} and status.outcomes == {"added": 100}
+
+
+async def test_a_worker_without_an_accounts_client_leaves_that_account_to_others(
+    pg_url: str,
+) -> None:
+    async with (
+        MessageBirdFake() as a,
+        MessageBirdFake(access_key=f"b-{CANARY}") as b,
+        a.client() as acme,
+        b.client() as beta,
+    ):
+        groups = a.seed_group(), b.seed_group()
+        ids = a.seed_contacts(150), b.seed_contacts(150)
+        targets = [multi.Target(acme, groups[0], ids[0]), multi.Target(beta, groups[1], ids[1])]
+        job = await multi.submit(pg_url, "add", targets, accounts={"acme": acme, "beta": beta})
+
+        def only_acme(account: str, provider: str) -> HasMembership:
+            if account != "acme":
+                raise InvalidRequestError(f"no credentials here for {account}")
+            return acme
+
+        done: dict[str, int] = {}
+
+        async def run(name: str, clients: Any) -> None:
+            done[name] = await multi.work(
+                pg_url, clients=clients, job=job, slots=2, until_done=True
+            )
+
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as workers:
+                workers.start_soon(run, "factory", only_acme)
+                workers.start_soon(run, "mapping", {"beta": beta})
+        report = await anyio.to_thread.run_sync(multi.Report.load, pg_url, job)
+    assert report.ok and report.total == 300
+    assert done == {"factory": 3, "mapping": 3}
+    assert a.member_ids(groups[0]) == set(ids[0]) and b.member_ids(groups[1]) == set(ids[1])

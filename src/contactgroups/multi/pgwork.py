@@ -183,7 +183,7 @@ class Worker:
 
     async def _claim(self) -> _Lease | str | None:
         accounts = await self._accounts()
-        if accounts is not None and not accounts:
+        if not accounts:
             return None
         asked = time.monotonic()
         async with self.journal.pool.acquire() as db:
@@ -254,10 +254,9 @@ class Worker:
             )
         return not running
 
-    async def _accounts(self) -> list[str] | None:
-        """The accounts this worker can serve (None: any, its clients come from a function)."""
-        if self._clients is not None and not isinstance(self._clients, Mapping):
-            return None
+    async def _accounts(self) -> list[str]:
+        """The accounts this worker has (or can build) a client for; read again every few
+        seconds, and whenever there is nothing to claim."""
         read, served = self._served
         if served is not None and time.monotonic() - read < ACCOUNTS_TTL:
             return served
