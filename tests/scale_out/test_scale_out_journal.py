@@ -14,7 +14,12 @@ import asyncpg
 import pytest
 
 from contactgroups import RetryPolicy, multi
-from contactgroups.errors import InvalidRequestError, JournalError, RateLimitError
+from contactgroups.errors import (
+    InterruptedCallError,
+    InvalidRequestError,
+    JournalError,
+    RateLimitError,
+)
 from contactgroups.membership import HasMembership
 from contactgroups.multi.pgstore import LATEST, PgJournal
 from contactgroups.testing import Faults
@@ -83,10 +88,14 @@ async def test_an_expired_lease_is_read_back_before_anything_is_sent(pg_url: str
         dead = await claim(pg_url, "dead-worker", lease=0.2)  # a worker that then died ...
         assert dead is not None and not dead["dirty"]
         fake.seed_members(group, ids[:50])  # ... once its call had landed
+        meanwhile = await anyio.to_thread.run_sync(multi.Report.load, pg_url, job)
         await anyio.sleep(0.3)  # its lease expires
         await multi.work(pg_url, clients={"acme": client}, job=job, until_done=True)
         report = await anyio.to_thread.run_sync(multi.Report.load, pg_url, job)
         rows = await chunks(pg_url)
+    in_hand = {i for _, i, o, e in meanwhile.outcomes() if isinstance(e, InterruptedCallError)}
+    assert in_hand == set(ids[:50])  # may have landed: never reported as not attempted
+    assert meanwhile.counts()[multi.Outcome.NOT_ATTEMPTED] == 50
     assert [r["attempts"] for r in rows] == [2, 1]
     assert sorted(sent_ids(fake)) == sorted(ids[50:])  # the landed half never sent again
     assert report.ok and fake.member_ids(group) == set(ids)

@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 import attrs
 
-from ..errors import InvalidRequestError, JournalError
+from ..errors import InterruptedCallError, InvalidRequestError, JournalError
 from ..membership import HasMembership
 from .ledger import Action, Ledger, Outcome
 from .pgstore import PgJournal
@@ -218,7 +218,9 @@ async def status(journal: PgJournal, job: str) -> JobStatus:
 
 async def load(journal: PgJournal, job: str) -> tuple[Action, Ledger, float]:
     """The job's action, every id's outcome (in each target's order) in a ``Ledger``, and the
-    seconds from its submission to its end (or to now)."""
+    seconds from its submission to its end (or to now). Ids not yet recorded in a chunk that a
+    worker holds, or held when it stopped, are ``FAILED`` with an ``InterruptedCallError``: they
+    may have landed (as ``BulkJob`` reports the calls in flight when it stops)."""
     async with journal.pool.acquire() as db:
         head = await db.fetchrow(
             "SELECT action, extract(epoch FROM coalesce(finished, clock_timestamp()) - created) "
@@ -235,8 +237,10 @@ async def load(journal: PgJournal, job: str) -> tuple[Action, Ledger, float]:
             )
         ]
         rows = await db.fetch(
-            "SELECT position, key, given, state, error FROM ids WHERE job = $1 "
-            "ORDER BY position, seq",
+            "SELECT i.position, i.key, i.given, i.state, i.error, coalesce(c.dirty, false) "
+            "AS dirty FROM ids i LEFT JOIN chunks c ON c.job = i.job "
+            "AND c.position = i.position AND c.number = i.chunk WHERE i.job = $1 "
+            "ORDER BY i.position, i.seq",
             job,
         )
     entries: list[list[IdEntry]] = [[] for _ in targets]
@@ -244,9 +248,12 @@ async def load(journal: PgJournal, job: str) -> tuple[Action, Ledger, float]:
         entries[row["position"]].append(IdEntry(row["key"], row["given"]))
     ledger = Ledger(targets, entries)
     errors: dict[str, Any] = {}  # one error object per distinct stored error
+    sending: list[list[str]] = [[] for _ in targets]
     for row in rows:
         outcome = OUTCOME.get(row["state"], Outcome.FAILED)
         if outcome is Outcome.NOT_ATTEMPTED:
+            if row["dirty"]:  # its chunk is leased, or was when its worker stopped
+                sending[row["position"]].append(row["key"])
             continue
         error = None
         if outcome is Outcome.FAILED:
@@ -255,7 +262,19 @@ async def load(journal: PgJournal, job: str) -> tuple[Action, Ledger, float]:
                 errors[text] = error_from_dict(json.loads(text))
             error = errors[text]
         ledger.set(row["position"], [row["key"]], outcome, error)
+    for position, keys in enumerate(sending):
+        if keys:
+            provider = targets[position].provider
+            ledger.set(position, keys, Outcome.FAILED, _in_flight(provider))
     return action, ledger, float(head[1])
+
+
+def _in_flight(provider: str) -> InterruptedCallError:
+    return InterruptedCallError(
+        "a worker has these ids in hand, or stopped while it had: they may have landed "
+        "(the chunk is read back before anything is sent again)",
+        provider=provider,
+    )
 
 
 def load_now(url: str, job: str) -> tuple[Action, Ledger, float]:
