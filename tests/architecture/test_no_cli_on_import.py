@@ -59,3 +59,20 @@ def test_library_imports_do_not_load_the_cli() -> None:
             offenders.append(f"import {name} loads {', '.join(found)}")
     assert len(done.stdout.splitlines()) == len(LIBRARY_MODULES)
     assert not offenders, "\n".join(offenders)
+
+
+def test_the_library_and_its_command_line_do_not_load_asyncpg() -> None:
+    """asyncpg (the ``postgres`` extra) is imported only when a PostgreSQL journal is used."""
+    modules = (*LIBRARY_MODULES, "contactgroups.multi.scale", "contactgroups.cli._run")
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, ",".join(modules)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(lines) == len(modules)
+    offenders = [name for name, loaded in lines if "asyncpg" in loaded]
+    assert not offenders, offenders

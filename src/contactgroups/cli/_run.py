@@ -21,6 +21,7 @@ from ..errors import AuthenticationError, ContactGroupsError
 from ._commands import cli_words, demo, groups_create, groups_list, members, taking
 from ._console import SafeConsole, env_secrets
 from ._exits import EXIT_CODES_HELP, ConfigError, Exit, UsageError, error_data, exit_code
+from ._jobs import jobs_report, jobs_status, jobs_submit, worker
 
 __all__ = ["run"]
 
@@ -159,7 +160,58 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--dry-run", action="store_true", help="show the plan and its ids only"
             )
+    _jobs_parsers(commands, command)
     return parser
+
+
+def _jobs_parsers(commands: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
+    def journal(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--journal",
+            required=True,
+            metavar="URL",
+            help="the PostgreSQL journal: postgresql://user@host/db?schema=name",
+        )
+        p.add_argument("--json", action="store_true", help="JSON output for scripts (errors too)")
+
+    jobs = command(commands, "jobs", "bulk jobs in a PostgreSQL journal, run by workers")
+    job_commands = jobs.add_subparsers(dest="jobs_command", required=True)
+    submit = command(job_commands, "submit", "record a bulk job for workers; prints its id")
+    journal(submit)
+    what = submit.add_subparsers(dest="submit_what", required=True)
+    actions = command(what, "members", "a membership job").add_subparsers(
+        dest="action", required=True
+    )
+    for action, text in (("add", "add the ids to the group"), ("remove", "remove the ids")):
+        sub = command(actions, action, text)
+        sub.add_argument("--provider", required=True, choices=providers.NAMES)
+        sub.add_argument("--group", required=True, help="group (list) id")
+        sub.add_argument("--ids-file", required=True, help="one id per line, or - for stdin")
+        sub.add_argument(
+            "--account",
+            help="the vendor account's name (default: the provider's); workers read its "
+            "credentials from PROVIDER_VARIABLE__ACCOUNT",
+        )
+        sub.add_argument(
+            "--cap", type=whole(1, 1000), help="calls at once for the account, over all workers"
+        )
+        sub.add_argument(
+            "--rounds", type=whole(1, 100), default=2, help="leases per chunk while it fails (2)"
+        )
+    for name, text in (("status", "where a job stands"), ("report", "a job's report")):
+        sub = command(job_commands, name, text)
+        journal(sub)
+        sub.add_argument("job", help="the job's id (jobs submit printed it)")
+    run_worker = command(commands, "worker", "run jobs from a PostgreSQL journal until stopped")
+    journal(run_worker)
+    run_worker.add_argument("--job", help="only this job (default: every running job)")
+    run_worker.add_argument("--slots", type=whole(1, 1000), default=16, help="chunks at once (16)")
+    run_worker.add_argument(
+        "--lease", type=seconds(zero=False, high=3600), default=30.0, help="lease seconds (30)"
+    )
+    run_worker.add_argument(
+        "--until-done", action="store_true", help="exit when the job(s) have nothing left"
+    )
 
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
@@ -167,6 +219,10 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("groups", "list"): groups_list,
     ("groups", "create"): groups_create,
     ("members", None): members,
+    ("jobs", "submit"): jobs_submit,
+    ("jobs", "status"): jobs_status,
+    ("jobs", "report"): jobs_report,
+    ("worker", None): worker,
 }
 
 
@@ -227,7 +283,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         provider = getattr(args, "provider", None)
-        handler = HANDLERS[(args.command, getattr(args, "groups_command", None))]
+        sub = getattr(args, "groups_command", None) or getattr(args, "jobs_command", None)
+        handler = HANDLERS[(args.command, sub)]
         with _library_warnings(errors):
             return int(asyncio.run(handler(args, console)))
     except (UsageError, ConfigError, ContactGroupsError) as exc:

@@ -14,13 +14,17 @@ adapter says how many ids one call takes and how many calls may run at once. ``a
   a provider is down or buggy, or the job is cancelled (then ``BulkJob.report`` holds it);
 - with ``journal="job.db"``, keep the job and every id's outcome in SQLite as it goes: the same
   job run again on the same file resumes where a killed one stopped, and the per-id record lives
-  on disk (ten million ids in bounded memory; pass them as an iterator to stream them).
+  on disk (ten million ids in bounded memory; pass them as an iterator to stream them);
+- with ``journal="postgresql://..."``, keep it in PostgreSQL, where any number of workers share
+  it (``submit``, ``work``, ``job_status``; docs/scale-out.md).
 
 Modules, each importing only those before it: ``targets`` (``Target``, canonical ids),
 ``retrying`` (what is worth repeating), ``ledger`` (``Outcome``, the per-id ``Ledger``),
-``saved`` (errors as plain data), ``journal`` (the SQLite record), ``report`` (``Report``),
-``options`` (``JobOptions``), ``verify`` (the read-back), ``pacing`` (a round's chunks and rate),
-``job`` (``BulkJob``: rounds, concurrency, deadline, fault isolation), ``syncing`` (``sync``).
+``saved`` (errors as plain data), ``calls`` (one call and what it means per id), ``journal``
+(the SQLite record), ``report`` (``Report``), ``options`` (``JobOptions``), ``verify`` (the
+read-back), ``pacing`` (a round's chunks and rate), ``job`` (``BulkJob``: rounds, concurrency,
+deadline, fault isolation), ``syncing`` (``sync``); the PostgreSQL journal and its workers in
+``pgstore``, ``pgjobs``, ``pgchunk``, ``pgwork``, ``accounts`` and ``scale``.
 """
 
 from __future__ import annotations
@@ -44,8 +48,11 @@ from .options import (
     PerProviderRate,
     ProgressCallback,
 )
+from .pgjobs import JobStatus
 from .report import Action, Ledger, Outcome, Progress, ProviderSummary, Report
 from .saved import SavedTarget
+from .scale import status as job_status
+from .scale import submit, work
 from .syncing import SyncPlan, SyncResult, sync
 from .targets import Target
 
@@ -64,6 +71,7 @@ __all__ = [
     "InterruptedCallError",
     "JobKeywords",
     "JobOptions",
+    "JobStatus",
     "JournalError",
     "JournalPath",
     "Ledger",
@@ -84,9 +92,12 @@ __all__ = [
     "TargetInfo",
     "UnexpectedError",
     "add",
+    "job_status",
     "remove",
     "retry_failed",
+    "submit",
     "sync",
+    "work",
 ]
 
 

@@ -13,26 +13,24 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
 import attrs
 
 from .._http import JobSpan, collect_stats
-from ..errors import (
-    ContactGroupsError,
-    InterruptedCallError,
-    InvalidRequestError,
-    UnexpectedError,
-)
-from ..membership import AdaptiveConcurrency, BatchResult, MembershipAdapter
+from ..errors import InterruptedCallError, InvalidRequestError, JournalError
+from ..membership import AdaptiveConcurrency, MembershipAdapter
+from .calls import call, halves, settle
 from .journal import Journal, JournalLedger
 from .ledger import LedgerBase, Outcome, Progress
 from .options import JobOptions, PerProviderConcurrency, PerProviderRate, ProgressCallback
 from .pacing import Chunk, Chunks, RateLimiter
+from .pgstore import is_postgres_url
 from .report import Action, Report, done_outcome
 from .retrying import ROUND_WAIT_MAX, worth_another_round
+from .scale import run_here
 from .targets import Target
 from .verify import verify
 
@@ -140,6 +138,10 @@ class BulkJob:
     # -- running ---------------------------------------------------------------------------------
 
     async def run(self) -> Report:
+        if is_postgres_url(self.options.journal):
+            if self._part != "job":
+                raise JournalError("a sync takes a SQLite journal, not a PostgreSQL one (yet)")
+            return await run_here(self.action, self.targets, self.options)
         journal = None
         if self.options.journal is not None:
             journal = await Journal.open(self.options.journal)
@@ -306,7 +308,6 @@ class BulkJob:
         self, provider: str, index: int, chunk: Sequence[str], limiter: RateLimiter | None
     ) -> None:
         target = self.targets[index]
-        adapter = target.adapter
         if limiter is not None:
             await limiter.wait()
         key = id(chunk)
@@ -315,69 +316,19 @@ class BulkJob:
             self.ledger.sending(index, chunk)
             await self.ledger.flush()
         self.report.providers[provider].calls += 1
-        try:
-            call = adapter.add if self.action == "add" else adapter.remove
-            result = await call(target.group_id, chunk)
-            _check_shape(result)
-        except ContactGroupsError as error:
-            del self._in_flight[key]
-            if isinstance(error, InvalidRequestError) and len(chunk) > 1:
-                # refused before sending: split to find the bad ids without failing the good ones
-                middle = len(chunk) // 2
-                await self._call(provider, index, chunk[:middle], limiter)
-                await self._call(provider, index, chunk[middle:], limiter)
-                return
-            # the report keeps the error for as long as it lives: not the frames (and whatever
-            # their locals hold, such as a parsed answer) that raised it
-            error.__traceback__ = None
-            self.ledger.set(index, chunk, Outcome.FAILED, error)
-        except Exception as exception:  # a bug, here or in the adapter: this call's ids only
-            del self._in_flight[key]
-            logger.error(
-                "bug: a %s %s call raised %s; its %d ids are failed, the job goes on",
-                provider,
-                self.action,
-                type(exception).__name__,
-                len(chunk),
-                exc_info=exception,
-            )
-            exception.__traceback__ = None
-            self.ledger.set(
-                index, chunk, Outcome.FAILED, UnexpectedError(exception, provider=provider)
-            )
-        else:
-            del self._in_flight[key]
-            self._record(provider, index, chunk, result)
+        answer = await call(target.adapter, self.action, target.group_id, chunk)
+        del self._in_flight[key]  # not on cancellation: then the call stays in flight
+        split = halves(answer, chunk)
+        if split is not None:
+            # refused before sending: split to find the bad ids without failing the good ones
+            for half in split:
+                await self._call(provider, index, half, limiter)
+            return
+        for ids, outcome, error in settle(provider, self.action, chunk, answer):
+            self.ledger.set(index, ids, outcome, error)
         # the outcome is committed with the next call's in-flight mark (or at the end): until
         # then a crash leaves these ids in flight, read back first on resume, never lost
         self._progress(provider)
-
-    def _record(self, provider: str, index: int, chunk: Sequence[str], result: BatchResult) -> None:
-        """Each id of the chunk once: done, already, or failed (with the vendor's error, or "did
-        not report" for an id the result leaves out); ids not in the chunk are ignored."""
-        done, already = result.done, result.already
-        if not result.failed:
-            # the common answer: the chunk as sent, all done or all already (one ledger write;
-            # done comes first, as below, so an id also listed as already is done)
-            ids, outcome = (done, self._done) if done else (already, Outcome.ALREADY)
-            if len(ids) == len(chunk) and ids == tuple(chunk):
-                self.ledger.set(index, ids, outcome)
-                return
-        unsettled = set(chunk)
-        for ids, outcome in ((done, self._done), (already, Outcome.ALREADY)):
-            if ids:
-                self.ledger.set(index, _take(ids, unsettled), outcome)
-        if not unsettled:
-            return
-        by_error: dict[ContactGroupsError, list[str]] = {}  # one ledger write per distinct error
-        for contact_id in chunk:
-            if contact_id in unsettled:
-                error = result.failed.get(contact_id)
-                if not isinstance(error, ContactGroupsError):
-                    error = ContactGroupsError(f"{provider} did not report on this id")
-                by_error.setdefault(error, []).append(contact_id)
-        for error, failed in by_error.items():
-            self.ledger.set(index, failed, Outcome.FAILED, error)
 
     def _progress(self, provider: str, *, final: bool = False) -> None:
         """``on_progress`` when the provider's counts changed, and once more, final, at the end."""
@@ -401,25 +352,3 @@ class BulkJob:
             )
             self.ledger.set(index, chunk, Outcome.FAILED, error)
         self._in_flight.clear()
-
-
-def _check_shape(result: object) -> None:
-    """``TypeError`` unless ``result`` is a ``BatchResult`` of sequences of string ids and a
-    mapping (a string in ``done`` is not its characters; a malformed answer fails its chunk)."""
-    if not isinstance(result, BatchResult):
-        raise TypeError(f"the adapter returned {type(result).__name__}, not a BatchResult")
-    for ids in (result.done, result.already):
-        if not isinstance(ids, (tuple, list)) or not all(isinstance(i, str) for i in ids):
-            raise TypeError("the adapter's BatchResult holds ids that are not a sequence of str")
-    if not isinstance(result.failed, Mapping):
-        raise TypeError(f"the adapter's BatchResult.failed is a {type(result.failed).__name__}")
-
-
-def _take(ids: Iterable[str], unsettled: set[str]) -> list[str]:
-    """The ids still in ``unsettled``, each once, removing them from it."""
-    taken = []
-    for contact_id in ids:
-        if contact_id in unsettled:
-            unsettled.remove(contact_id)
-            taken.append(contact_id)
-    return taken

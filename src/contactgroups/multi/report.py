@@ -14,6 +14,8 @@ from .._http import CallStats
 from ..errors import ContactGroupsError, InvalidRequestError, JournalError
 from .journal import Journal, JournalLedger, JournalPath
 from .ledger import Action, Ledger, LedgerBase, Outcome, Progress, TargetInfo, done_outcome
+from .pgjobs import load_now
+from .pgstore import is_postgres_url
 from .retrying import can_succeed_later
 from .saved import SavedTarget, error_from_dict, error_to_dict
 from .targets import IdEntry, Target
@@ -230,7 +232,15 @@ class Report:
     @classmethod
     def load(cls, journal: JournalPath, part: str = "job") -> Report:
         """The report of the job recorded in ``journal`` (finished or stopped), read from disk;
-        a sync's journal holds two: ``part="add"`` and ``part="remove"``."""
+        a sync's journal holds two: ``part="add"`` and ``part="remove"``. A PostgreSQL journal
+        (``postgresql://...``) holds many jobs: ``part`` is the job's id (``multi.submit``'s)."""
+        if is_postgres_url(journal):
+            if part == "job":
+                raise InvalidRequestError("name the job: Report.load(url, job_id)")
+            action, memory, elapsed = load_now(str(journal), part)
+            report = cls.of(action, memory)
+            report.elapsed = elapsed
+            return report
         if not os.path.exists(journal):
             raise JournalError(f"no journal at {os.fspath(journal)}")
         action, ledger = JournalLedger.load(Journal.open_now(journal), part)
