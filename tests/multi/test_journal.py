@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from contactgroups import multi
-from contactgroups.errors import InvalidRequestError, JournalError
+from contactgroups.errors import InvalidRequestError, JournalError, ServerError
+from contactgroups.multi.journal import Journal, JournalLedger
 from contactgroups.testing import Faults
 from contactgroups.testing.messagebird import MessageBirdFake
 from contactgroups.testing.messente import MessenteFake
@@ -127,3 +128,30 @@ async def test_a_sync_run_again_on_its_journal_plans_only_what_is_left(tmp_path:
         # the journal holds the latest run: nothing was left to do
         assert multi.Report.load(journal, "add").total == 0
         assert multi.Report.load(journal, "remove").ok
+
+
+async def test_both_ledgers_refuse_an_outcome_and_error_that_do_not_go_together(
+    tmp_path: Path,
+) -> None:
+    """The one check in ``LedgerBase.set``: a FAILED outcome needs its error, no other has one;
+    only the journal's ledger is durable (its hooks run on every call)."""
+    async with MessageBirdFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        target = multi.Target(client, group, fake.seed_contacts(2))
+        memory = multi.Ledger([target])
+        journal = await Journal.open(tmp_path / "job.db")
+        try:
+            durable = await JournalLedger.attach(journal, "add", [target])
+            for ledger in (memory, durable):
+                with pytest.raises(ValueError, match="FAILED"):
+                    ledger.set(0, list(target.ids), multi.Outcome.FAILED)
+                with pytest.raises(ValueError, match="FAILED"):
+                    ledger.set(
+                        0,
+                        list(target.ids),
+                        multi.Outcome.ADDED,
+                        ServerError("x", status=503, provider="messagebird"),
+                    )
+            assert durable.durable and not memory.durable
+        finally:
+            await journal.close()

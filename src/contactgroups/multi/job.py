@@ -89,13 +89,6 @@ class BulkJob:
     def ledger(self) -> LedgerBase:
         return self.report.ledger
 
-    @property
-    def _hooks(self) -> bool:
-        """Whether the ledger has ``sending``/``flush`` hooks to call (a journal's); the
-        in-memory one's do nothing, and a call skips them."""
-        kind = type(self.ledger)
-        return kind.sending is not LedgerBase.sending or kind.flush is not LedgerBase.flush
-
     # -- deprecated: the options used to be attributes of the job -------------------------------
 
     def _deprecated(self, name: str) -> None:
@@ -169,7 +162,7 @@ class BulkJob:
         clients = self._by_client()
         with JobSpan(self.action, list(report.providers), report.total) as span:
             try:
-                if getattr(self.ledger, "resumed", False) and self.options.verify:
+                if self.ledger.resumed and self.options.verify:
                     await self._verify(clients, self._ends)  # what was in flight at the stop
                 with anyio.move_on_after(self._left()) as scope:
                     async with anyio.create_task_group() as group:
@@ -312,7 +305,7 @@ class BulkJob:
             await limiter.wait()
         key = id(chunk)
         self._in_flight[key] = (index, chunk)
-        if self._hooks:
+        if self.ledger.durable:
             self.ledger.sending(index, chunk)
             await self.ledger.flush()
         self.report.providers[provider].calls += 1

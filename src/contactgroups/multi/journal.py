@@ -157,6 +157,8 @@ class JournalLedger(LedgerBase):
     """A job's ledger kept in a ``Journal`` under ``part`` (one job per part: ``"job"``, or a
     sync's ``"add"`` and ``"remove"``). Build it with ``await JournalLedger.attach(...)``."""
 
+    durable = True
+
     def __init__(
         self, journal: Journal, part: str, targets: Sequence[TargetInfo], ids: Sequence[int]
     ) -> None:
@@ -170,7 +172,6 @@ class JournalLedger(LedgerBase):
         self._committing: anyio.Event | None = None  # set when the commit under way ends
         # ids handed out (by ``pending``/``unsure``): their outcome then, and their row
         self._taken: dict[tuple[int, str], tuple[Outcome, int]] = {}
-        self.resumed = False
 
     # -- opening ---------------------------------------------------------------------------------
 
@@ -265,17 +266,11 @@ class JournalLedger(LedgerBase):
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def set(
-        self,
-        index: int,
-        ids: Sequence[str],
-        outcome: Outcome,
-        error: ContactGroupsError | None = None,
+    def _set(
+        self, index: int, ids: Sequence[str], outcome: Outcome, error: ContactGroupsError | None
     ) -> None:
         """Record ``ids``' outcome (durable at the next ``flush``). Each id must have been handed
         out by ``pending`` or ``unsure`` (that is how its outcome until now is known)."""
-        if (error is None) == (outcome is Outcome.FAILED):
-            raise ValueError("a FAILED outcome needs its error, and only a FAILED one has one")
         rows: list[int] = []
         for contact_id in ids:
             old, row = self._taken.pop((index, contact_id))

@@ -116,6 +116,11 @@ class LedgerBase:
 
     # -- what every ledger offers --------------------------------------------------------------
 
+    #: True where ``sending``/``flush`` do something (a journal): a call skips them otherwise.
+    durable = False
+    #: True for a journal's job run again: what was in flight at the stop is read back first.
+    resumed = False
+
     def set(
         self,
         index: int,
@@ -124,6 +129,14 @@ class LedgerBase:
         error: ContactGroupsError | None = None,
     ) -> None:
         """Give ``ids`` of target ``index`` this outcome; ``error`` comes with ``FAILED`` only."""
+        if (error is None) == (outcome is Outcome.FAILED):
+            raise ValueError("a FAILED outcome needs its error, and only a FAILED one has one")
+        self._set(index, ids, outcome, error)
+
+    def _set(
+        self, index: int, ids: Sequence[str], outcome: Outcome, error: ContactGroupsError | None
+    ) -> None:
+        """``set`` for this ledger's storage, the arguments checked."""
         raise NotImplementedError
 
     def outcome(self, index: int, contact_id: str) -> Outcome:
@@ -224,19 +237,10 @@ class Ledger(LedgerBase):
             for key, error in refused.items():
                 self.set(index, [key], Outcome.FAILED, error)
 
-    def set(
-        self,
-        index: int,
-        ids: Sequence[str],
-        outcome: Outcome,
-        error: ContactGroupsError | None = None,
+    def _set(
+        self, index: int, ids: Sequence[str], outcome: Outcome, error: ContactGroupsError | None
     ) -> None:
-        """Give ``ids`` of target ``index`` this outcome; ``error`` comes with ``FAILED`` only.
-
-        An id the target does not hold raises ``KeyError``; the ids before it are set.
-        """
-        if (error is None) == (outcome is Outcome.FAILED):
-            raise ValueError("a FAILED outcome needs its error, and only a FAILED one has one")
+        """An id the target does not hold raises ``KeyError``; the ids before it are set."""
         outcomes = self._outcomes[index]
         tally = self._tally_of[index]
         moved = 0
