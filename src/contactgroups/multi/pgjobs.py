@@ -102,7 +102,7 @@ async def submit(
             raise InvalidRequestError(f"expected a multi.Target, got {type(target).__name__}")
     names = account_names(targets, accounts)
     job = uuid.uuid4().hex
-    async with journal.pool.acquire() as db, db.transaction():
+    async with journal.acquire() as db, db.transaction():
         for name, target in dict(zip(names, targets, strict=True)).items():
             adapter = target.adapter
             provider = await db.fetchval(
@@ -183,7 +183,7 @@ class JobStatus:
 
 async def status(journal: PgJournal, job: str) -> JobStatus:
     """The job's status (``JournalError`` for a job the journal does not hold)."""
-    async with journal.pool.acquire() as db:
+    async with journal.acquire() as db:
         row = await db.fetchrow("SELECT action, state FROM jobs WHERE id = $1", job)
         if row is None:
             raise JournalError(f"the journal holds no job {job}")
@@ -221,7 +221,7 @@ async def load(journal: PgJournal, job: str) -> tuple[Action, Ledger, float]:
     seconds from its submission to its end (or to now). Ids not yet recorded in a chunk that a
     worker holds, or held when it stopped, are ``FAILED`` with an ``InterruptedCallError``: they
     may have landed (as ``BulkJob`` reports the calls in flight when it stops)."""
-    async with journal.pool.acquire() as db:
+    async with journal.acquire() as db:
         head = await db.fetchrow(
             "SELECT action, extract(epoch FROM coalesce(finished, clock_timestamp()) - created) "
             "FROM jobs WHERE id = $1",

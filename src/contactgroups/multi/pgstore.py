@@ -22,6 +22,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import anyio
+
 from ..errors import JournalError
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
 ]
 
 DEFAULT_SCHEMA = "contactgroups"
+#: The longest the SDK waits on PostgreSQL for one thing: a statement, a connection, a close.
+WAIT = 60.0
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 _V1 = """
@@ -260,7 +264,8 @@ class PgJournal:
                     "search_path": schema,
                     "application_name": f"contactgroups {schema}"[:63],
                 },
-                command_timeout=60,
+                command_timeout=WAIT,
+                timeout=WAIT,
                 reset=_keep,  # nothing to reset: no session state is ever left behind
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
@@ -279,7 +284,7 @@ class PgJournal:
     async def migrate(self) -> int:
         """Apply the migrations this database has not had; its version afterwards."""
         quoted = f'"{self.schema}"'
-        async with self.pool.acquire() as db, db.transaction():
+        async with self.acquire() as db, db.transaction():
             await db.execute("SELECT pg_advisory_xact_lock(hashtext($1))", self.schema)
             await db.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
             await db.execute(
@@ -305,5 +310,15 @@ class PgJournal:
                     current = version
         return int(current)
 
+    def acquire(self) -> Any:
+        """A connection of the pool, waited for at most ``WAIT`` seconds (a pool that never
+        frees one raises ``TimeoutError``, an ``OSError``, like a server that is gone)."""
+        return self.pool.acquire(timeout=WAIT)
+
     async def close(self) -> None:
-        await self.pool.close()
+        """Close the pool: gracefully within ``WAIT`` seconds, else its connections are cut
+        (a close runs shielded from cancellation; it must not wait for ever)."""
+        with anyio.move_on_after(WAIT):
+            await self.pool.close()
+            return
+        self.pool.terminate()

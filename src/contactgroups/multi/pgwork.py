@@ -105,7 +105,7 @@ class Worker:
     async def run(self) -> int:
         """Work until stopped (or, ``until_done``, until the job has nothing left); the number of
         chunks this worker recorded."""
-        async with self.journal.pool.acquire() as db:
+        async with self.journal.acquire() as db:
             await db.execute(
                 "INSERT INTO workers (id, host, pid) VALUES ($1, $2, $3)",
                 self.id,
@@ -126,7 +126,7 @@ class Worker:
                     if aclose is not None:
                         await aclose()
                 try:
-                    async with self.journal.pool.acquire() as db:
+                    async with self.journal.acquire() as db:
                         await db.execute(
                             "UPDATE workers SET stopped = clock_timestamp() WHERE id = $1", self.id
                         )
@@ -186,7 +186,7 @@ class Worker:
         if not accounts:
             return None
         asked = time.monotonic()
-        async with self.journal.pool.acquire() as db:
+        async with self.journal.acquire() as db:
             row = await db.fetchrow(
                 "SELECT * FROM claim_chunk($1, $2, $3, $4)",
                 self.id,
@@ -210,7 +210,7 @@ class Worker:
             asked = time.monotonic()
             held = list(self._leases)
             try:
-                async with self.journal.pool.acquire() as db:
+                async with self.journal.acquire() as db:
                     renewed = await db.fetch(
                         "UPDATE chunks c SET lease_until = clock_timestamp() "
                         "+ $2 * interval '1 second' FROM unnest($3::text[], $4::int[], $5::int[]) "
@@ -240,7 +240,7 @@ class Worker:
         """Whether the job (every job, without one) has ended; a job whose last chunks were
         recorded at the same moment by two workers (each saw the other's still open) is marked
         done here, once both have committed."""
-        async with self.journal.pool.acquire() as db:
+        async with self.journal.acquire() as db:
             await db.execute(
                 "UPDATE jobs j SET state = 'done', finished = clock_timestamp() "
                 "WHERE j.state = 'running' AND ($1::text IS NULL OR j.id = $1) AND NOT EXISTS "
@@ -260,7 +260,7 @@ class Worker:
         read, served = self._served
         if served is not None and time.monotonic() - read < ACCOUNTS_TTL:
             return served
-        async with self.journal.pool.acquire() as db:
+        async with self.journal.acquire() as db:
             rows = await db.fetch("SELECT name, provider FROM accounts")
         served = []
         for name, provider in rows:
@@ -292,7 +292,7 @@ class Worker:
     async def _target(self, job: str, position: int) -> _TargetRow:
         key = (job, position)
         if key not in self._targets:
-            async with self.journal.pool.acquire() as db:
+            async with self.journal.acquire() as db:
                 row = await db.fetchrow(
                     "SELECT j.action, j.rounds, t.provider, t.group_id FROM targets t "
                     "JOIN jobs j ON j.id = t.job WHERE t.job = $1 AND t.position = $2",
@@ -324,7 +324,7 @@ class Worker:
         )
         state = "pending" if again and lease.attempts < target.rounds else "done"
         with anyio.CancelScope(shield=True):
-            async with self.journal.pool.acquire() as db:
+            async with self.journal.acquire() as db:
                 owned = await db.fetchval(
                     "SELECT record_chunk($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                     self.id,
