@@ -22,6 +22,8 @@ import multiprocessing.connection
 import os
 import platform
 import resource
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -343,6 +345,7 @@ __all__ = [
     "FakeInfo",
     "FakeSpec",
     "Fakes",
+    "ServedChild",
     "available_providers",
     "ceil_div",
     "cpu_seconds",
@@ -356,3 +359,28 @@ __all__ = [
     "run",
     "verdict",
 ]
+
+
+class ServedChild:
+    """``python SCRIPT --serve`` in a child process: it prints one JSON line (``info``: ports and
+    whatever it seeded), serves until its stdin closes; ``close`` ends it, killing our own child
+    by its handle if it does not end within 10 s."""
+
+    def __init__(self, script: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, script, "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.info: Any = json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)

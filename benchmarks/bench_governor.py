@@ -26,13 +26,12 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import time
 from typing import Any
 
 import aiohttp
-from _fakes import heading, report, run
+from _fakes import ServedChild, heading, report, run
 from aiohttp import web
 
 from contactgroups import errors, messente, multi
@@ -151,16 +150,10 @@ async def _serve() -> None:
 # -- measuring (this process) ---------------------------------------------------------------------
 
 
-class Vendors:
+class Vendors(ServedChild):
     def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.ports: dict[str, int] = json.loads(self.process.stdout.readline())
+        super().__init__(__file__)
+        self.ports: dict[str, int] = self.info
 
     def url(self, kind: str) -> str:
         return f"http://127.0.0.1:{self.ports[kind]}"
@@ -172,15 +165,6 @@ class Vendors:
             async with session.post(f"{self.url(kind)}/_reset"):
                 pass
         return result
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()  # our own child, by its handle
-            self.process.wait(5)
 
 
 def phones(n: int) -> list[str]:

@@ -27,7 +27,6 @@ import gc
 import gzip
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -36,7 +35,7 @@ from typing import Any
 
 import aiohttp
 import anyio
-from _fakes import heading, peak_rss_mb, report, reset_peak_rss, rss_mb, run
+from _fakes import ServedChild, heading, peak_rss_mb, report, reset_peak_rss, rss_mb, run
 from aiohttp import web
 
 from contactgroups import ContactGroupsError, messagebird, messageflow, messengeo, multi
@@ -168,30 +167,14 @@ async def _serve() -> None:
 # -- measuring (this process) ---------------------------------------------------------------------
 
 
-class Hostile:
+class Hostile(ServedChild):
     def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.info = json.loads(self.process.stdout.readline())
+        super().__init__(__file__)
         self.url = f"http://127.0.0.1:{self.info['port']}"
 
     async def counts(self) -> Counter[str]:
         async with aiohttp.ClientSession() as session, session.get(f"{self.url}/counts") as r:
             return Counter(await r.json())
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()  # our own child, by its handle
-            self.process.wait(5)
 
 
 async def _rss_growth(base_url: str) -> tuple[float, str]:
