@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -21,12 +20,11 @@ from random import Random
 from typing import Any
 
 from contactgroups import multi, providers
+from contactgroups.multi.journal import Journal
 
 HERE = Path(__file__).resolve().parent
 #: seconds each fake waits per request: calls overlap, so a kill finds several in flight
 LATENCY = 0.002
-#: the journal's state for ids sent whose answer is not recorded (``_IN_FLIGHT`` in journal.py)
-IN_FLIGHT = 9
 #: seconds a child job may take before the test gives up on it
 CHILD_SECONDS = 25
 
@@ -110,16 +108,11 @@ def in_flight(journal: Path) -> set[Key]:
     """The ids the journal holds as in flight (read right after a kill, before the re-run)."""
     if not journal.exists():
         return set()
-    db = sqlite3.connect(journal)
+    opened = Journal.open_now(journal)
     try:
-        rows = db.execute(
-            "SELECT targets.provider, ids.key FROM ids JOIN targets ON targets.id = ids.target "
-            "WHERE ids.state = ?",
-            (IN_FLIGHT,),
-        ).fetchall()
+        return set(opened.in_flight())
     finally:
-        db.close()
-    return {(p, k) for p, k in rows}
+        opened.now(lambda db: db.close())
 
 
 def writes_left(

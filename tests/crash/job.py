@@ -49,7 +49,8 @@ async def main(spec: dict[str, Any]) -> int:
         run = multi.add if spec["action"] == "add" else multi.remove
         # a fixed, modest number of calls at once: an adaptive job would send nearly every call
         # at once, and a kill would find little left in flight or to come
-        report = await run(targets, journal=spec["journal"], concurrency=4)
+        concurrency = spec.get("concurrency", 4)
+        report = await run(targets, journal=spec["journal"], concurrency=concurrency)
     counts = {outcome.value: n for outcome, n in report.counts().items()}
     sys.stdout.write(json.dumps({"ok": report.ok, "counts": counts}) + "\n")
     return 0 if report.ok else 1

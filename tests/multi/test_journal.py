@@ -12,6 +12,7 @@ import pytest
 from contactgroups import multi
 from contactgroups.errors import InvalidRequestError, JournalError, ServerError
 from contactgroups.multi.journal import Journal, JournalLedger
+from contactgroups.multi.records import pack
 from contactgroups.testing import Faults
 from contactgroups.testing.messagebird import MessageBirdFake
 from contactgroups.testing.messente import MessenteFake
@@ -63,8 +64,11 @@ async def test_ids_recorded_in_flight_are_verified_before_anything_is_sent(
         # record the job without sending: a deadline too short for anything
         target = multi.Target(client, group, ids)
         await multi.add([target], journal=journal, deadline=1e-9)
-        with sqlite3.connect(journal) as db:
-            db.executemany("UPDATE ids SET state=9 WHERE key=?", [(i,) for i in ids[:10]])
+        with sqlite3.connect(journal) as db:  # as a kill with its first ten ids in flight
+            db.execute(
+                "INSERT INTO log (target, state, positions) SELECT id, 9, ? FROM targets",
+                (pack(range(10)),),
+            )
         fake.seed_members(group, ids[:5])
         before = len(fake.requests)
         report = await multi.add([multi.Target(client, group, ids)], journal=journal)

@@ -1,8 +1,8 @@
 """A bulk job's durable record in SQLite: the job, every id's outcome, the ids in flight.
 
-``Journal`` owns the file (schema, identity, the one connection, used off the event loop, one
-call at a time); ``JournalLedger`` is the job's ledger on it: the counts in memory, every id's
-record on disk, so a job of ten million ids runs in bounded memory. Writes are buffered and
+``Journal`` (``journalfile``) owns the file; ``JournalLedger`` is the job's ledger on it: one
+byte per id in memory (its state), the ids and the log of every call on disk (``records``), so
+a job of ten million ids runs in bounded memory. Writes are buffered and
 committed together (``flush``: one transaction for every chunk recorded since the last), in WAL
 mode with ``synchronous=NORMAL``: a killed process loses nothing committed; a power cut may lose
 the last commits, which a resume then treats as in flight.
@@ -15,163 +15,85 @@ holding another job is refused (``JournalError``), never mixed.
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
-from typing import Any, TypeVar
-from urllib.request import pathname2url
 
 import anyio
 
-from ..errors import ContactGroupsError, InterruptedCallError, JournalError
+from ..errors import APIError, ContactGroupsError, InterruptedCallError, JournalError
+from .journalfile import FORMAT, Journal, JournalPath
 from .ledger import PENDING_SLICE, Action, Item, LedgerBase, Outcome, TargetInfo
-from .records import IN_FLIGHT, OUTCOME, SCHEMA, STATE, Write, clear_part, insert_ids, write_all
-from .saved import SavedTarget, error_from_dict, error_to_dict
+from .records import (
+    BLOCK,
+    CODE_OUTCOME,
+    IN_FLIGHT,
+    RETRY,
+    STATE,
+    UNSURE,
+    Write,
+    assign,
+    blocks_from,
+    clear_part,
+    code_of,
+    keys_at,
+    keys_between,
+    load_errors,
+    pack,
+    replay,
+    runs,
+    store_held,
+    store_streamed,
+    unpack,
+    write_all,
+)
+from .saved import SavedTarget
 from .targets import IdDigest, IdEntry, Target
 
 __all__ = ["FORMAT", "Journal", "JournalLedger", "JournalPath"]
 
-JournalPath = str | os.PathLike[str]
-T = TypeVar("T")
-
-#: The journal's format; a file of another format is refused (format 1 stored a not-attempted
-#: id's state as an added one's: such a file cannot be read right).
-FORMAT = 2
-_INGEST_BATCH = 20_000
-
-
-class Journal:
-    """One journal file. ``await Journal.open(path)`` creates it (or checks an existing one)."""
-
-    def __init__(
-        self, path: JournalPath, connection: sqlite3.Connection, lock: int | None = None
-    ) -> None:
-        self.path = os.fspath(path)
-        self._lock = lock  # the run's hold on ``<path>.lock`` (None: reading only)
-        # for reading back: quoted (``#`` and ``?`` are legal in names) and absolute (``cd``)
-        self.uri = f"file:{pathname2url(os.path.abspath(self.path))}?mode=ro"
-        self._db = connection
-        self._limiter = anyio.CapacityLimiter(1)
-
-    @classmethod
-    async def open(cls, path: JournalPath) -> Journal:
-        """The journal, held by this run: another run on it meanwhile is refused."""
-        return await anyio.to_thread.run_sync(cls._open, path, True)
-
-    @classmethod
-    def open_now(cls, path: JournalPath) -> Journal:
-        """The journal for reading (a saved report), blocking, outside an event loop."""
-        return cls._open(path, False)
-
-    @classmethod
-    def _open(cls, path: JournalPath, hold: bool) -> Journal:
-        lock = _hold(path) if hold else None
-        db = None
-        try:
-            db = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if tables and "meta" not in tables:  # another program's data: never written into
-                raise JournalError(f"{path} is a SQLite file of another program, not a journal")
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(SCHEMA)
-            row = db.execute("SELECT value FROM meta WHERE name='format'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT),))
-            elif row[0] != str(FORMAT):
-                raise JournalError(
-                    f"{path} is a journal of format {row[0]}; this SDK reads {FORMAT}"
-                )
-        except BaseException as error:
-            if db is not None:
-                db.close()
-            if lock is not None:
-                os.close(lock)
-            if isinstance(error, sqlite3.DatabaseError):
-                raise JournalError(f"{path} cannot be used as a journal: {error}") from None
-            raise
-        return cls(path, db, lock)
-
-    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """``work(connection)`` in a worker thread, one at a time; a database error is a
-        ``JournalError``. Not cancellable once started (a write is never half done)."""
-
-        def guarded() -> T:
-            try:
-                return work(self._db)
-            except sqlite3.DatabaseError as error:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise JournalError(f"writing the journal {self.path} failed: {error}") from None
-
-        return await anyio.to_thread.run_sync(guarded, limiter=self._limiter)
-
-    def now(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """``work(connection)`` here and now (opening, reading a saved report: no loop)."""
-        return work(self._db)
-
-    def meta(self, name: str) -> Any:
-        row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
-        return None if row is None else json.loads(row[0])
-
-    @staticmethod
-    def put_meta(db: sqlite3.Connection, name: str, value: Any) -> None:
-        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
-
-    async def close(self) -> None:
-        await self.run(lambda db: db.close())
-        if self._lock is not None:
-            os.close(self._lock)  # lets the next run in
-            self._lock = None
-
-    def parts(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT DISTINCT part FROM targets ORDER BY part")]
-
-
-def _hold(path: JournalPath) -> int | None:
-    """An exclusive hold on ``<path>.lock`` for this run (two runs of one job side by side would
-    each take the other's calls for interrupted ones); None where the OS has no ``flock``."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        return None
-    name = f"{os.fspath(path)}.lock"
-    try:
-        fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as error:
-        raise JournalError(f"the journal's lock {name} cannot be opened: {error}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        raise JournalError(
-            f"{os.fspath(path)} is in use by another run of a job (it holds {name}); "
-            "wait for it, or stop it"
-        ) from None
-    return fd
-
 
 class JournalLedger(LedgerBase):
     """A job's ledger kept in a ``Journal`` under ``part`` (one job per part: ``"job"``, or a
-    sync's ``"add"`` and ``"remove"``). Build it with ``await JournalLedger.attach(...)``."""
+    sync's ``"add"`` and ``"remove"``). Build it with ``await JournalLedger.attach(...)``.
+
+    In memory: one byte per id (its state code, by position), the ids handed out and not yet
+    recorded, and the writes not yet committed; a held target's ids are the ``Target``'s own.
+    On disk: the ids in blocks and a log of every call and outcome (``records``).
+    """
 
     durable = True
 
     def __init__(
-        self, journal: Journal, part: str, targets: Sequence[TargetInfo], ids: Sequence[int]
+        self,
+        journal: Journal,
+        part: str,
+        targets: Sequence[TargetInfo],
+        rows: Sequence[int],
+        codes: list[bytearray],
     ) -> None:
-        super().__init__(targets, [0] * len(targets))
+        super().__init__(targets, [len(c) for c in codes])
         self.journal = journal
         self.part = part
-        self._ids = list(ids)  # the targets' row ids in the journal
+        self._rows = list(rows)  # the targets' row ids in the journal
+        self._codes = codes  # per target: each id's state code, by position
+        # a target's ids where they are in memory (a Target holding them); else read from disk
+        self._keys: list[Sequence[str] | None] = [
+            t.ids if isinstance(t, Target) and not t.streamed and len(t.ids) == len(c) else None
+            for t, c in zip(targets, codes, strict=True)
+        ]
+        self._taken: list[dict[str, int]] = [{} for _ in codes]  # handed out: id -> position
+        self._waits = [0.0] * len(codes)  # the longest Retry-After of this round's failures
         self._writes: list[Write] = []
+        self._batch: list[Write] = []  # the writes the commit under way is making durable
         self._written = 0  # writes buffered so far, ever
         self._committed = 0  # of those, how many a commit has made durable
         self._committing: anyio.Event | None = None  # set when the commit under way ends
-        # ids handed out (by ``pending``/``unsure``): their outcome then, and their row
-        self._taken: dict[tuple[int, str], tuple[Outcome, int]] = {}
+        for index, states in enumerate(codes):
+            for code in set(states):
+                if code:
+                    self._move(index, Outcome.NOT_ATTEMPTED, CODE_OUTCOME[code], states.count(code))
 
     # -- opening ---------------------------------------------------------------------------------
 
@@ -199,7 +121,7 @@ class JournalLedger(LedgerBase):
                     f"{journal.path} holds another job ({stored['action']} on "
                     f"{len(stored['targets'])} target(s)); use a new journal for this one"
                 )
-            ledger = await cls._load(journal, part, targets)
+            ledger = await journal.run(partial(cls._build, journal, part, targets))
             await journal.run(ledger.mark_interrupted)
             ledger.resumed = True
             return ledger
@@ -209,7 +131,7 @@ class JournalLedger(LedgerBase):
             digests.append(await _ingest(journal, part, position, target))
         record = {"action": action, "targets": where, "ids": digests, "state": "ready"}
         await journal.run(lambda db: Journal.put_meta(db, f"job:{part}", record))
-        return await cls._load(journal, part, targets)
+        return await journal.run(partial(cls._build, journal, part, targets))
 
     @classmethod
     def load(cls, journal: Journal, part: str = "job") -> tuple[Action, JournalLedger]:
@@ -218,51 +140,31 @@ class JournalLedger(LedgerBase):
         if stored is None or stored.get("state") != "ready":
             raise JournalError(f"{journal.path} holds no complete record of a job ({part})")
         targets = [SavedTarget(p, g) for p, g in stored["targets"]]
-        return stored["action"], journal.now(lambda db: cls._build(journal, part, targets, db))
-
-    @classmethod
-    async def _load(
-        cls, journal: Journal, part: str, targets: Sequence[TargetInfo]
-    ) -> JournalLedger:
-        return await journal.run(lambda db: cls._build(journal, part, targets, db))
+        return stored["action"], journal.now(partial(cls._build, journal, part, targets))
 
     @classmethod
     def _build(
         cls, journal: Journal, part: str, targets: Sequence[TargetInfo], db: sqlite3.Connection
     ) -> JournalLedger:
-        rows = db.execute("SELECT id FROM targets WHERE part=? ORDER BY position", (part,))
-        ids = [r[0] for r in rows]
-        counts = db.execute(
-            f"SELECT target, state, COUNT(*) FROM ids WHERE target IN ({','.join('?' * len(ids))}) "
-            "GROUP BY target, state",
-            ids,
+        rows = db.execute(
+            "SELECT id, size FROM targets WHERE part=? ORDER BY position", (part,)
         ).fetchall()
-        ledger = cls(journal, part, targets, ids)
-        ledger.count_in(counts)
-        return ledger
-
-    def count_in(self, counts: Iterable[tuple[int, int, int]]) -> None:
-        """Take the stored (target row id, state, ids) counts into the tallies."""
-        position = {row_id: n for n, row_id in enumerate(self._ids)}
-        for row_id, state, count in counts:
-            index = position[row_id]
-            self._grow(index, count)
-            self._move(index, Outcome.NOT_ATTEMPTED, OUTCOME.get(state, Outcome.FAILED), count)
+        codes = [replay(db, row, size) for row, size in rows]
+        return cls(journal, part, targets, [row for row, _ in rows], codes)
 
     def mark_interrupted(self, db: sqlite3.Connection) -> None:
         """Ids recorded in flight when the last run stopped: failed, unsure, to verify first."""
         error = InterruptedCallError("the job stopped while this call was in flight")
-        db.execute("BEGIN")
-        error_id = db.execute(
-            "INSERT INTO errors (data) VALUES (?)", (json.dumps(error_to_dict(error)),)
-        ).lastrowid
-        for target in self._ids:
-            db.execute(
-                "UPDATE ids SET state=?, error=?, retry=1, unsure=1, wait=NULL "
-                "WHERE target=? AND state=?",
-                (STATE[Outcome.FAILED], error_id, target, IN_FLIGHT),
-            )
-        db.execute("COMMIT")
+        writes: list[Write] = []
+        for index, codes in enumerate(self._codes):
+            positions = [p for span in runs(codes, (IN_FLIGHT,)) for p in span]
+            if positions:
+                code = code_of(Outcome.FAILED, error)
+                for position in positions:
+                    codes[position] = code
+                writes.append((self._rows[index], code, error, pack(positions)))
+        if writes:
+            write_all(db, writes)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -270,18 +172,21 @@ class JournalLedger(LedgerBase):
         self, index: int, ids: Sequence[str], outcome: Outcome, error: ContactGroupsError | None
     ) -> None:
         """Record ``ids``' outcome (durable at the next ``flush``). Each id must have been handed
-        out by ``pending`` or ``unsure`` (that is how its outcome until now is known)."""
-        rows: list[int] = []
-        for contact_id in ids:
-            old, row = self._taken.pop((index, contact_id))
-            rows.append(row)
-            self._move(index, old, outcome)
-        self._writes.append((rows, STATE[outcome], error))
+        out by ``pending`` or ``unsure`` and not recorded since (else ``KeyError``)."""
+        positions = list(map(self._taken[index].pop, ids))
+        codes = self._codes[index]
+        for old, count in Counter(map(codes.__getitem__, positions)).items():
+            self._move(index, CODE_OUTCOME[old], outcome, count)
+        code = code_of(outcome, error)
+        assign(codes, positions, code)
+        if code & RETRY and isinstance(error, APIError) and error.retry_after:
+            self._waits[index] = max(self._waits[index], error.retry_after)
+        self._writes.append((self._rows[index], code, error, pack(positions)))
         self._written += 1
 
     def sending(self, index: int, ids: Sequence[str]) -> None:
-        taken = self._taken
-        self._writes.append(([taken[(index, i)][1] for i in ids], IN_FLIGHT, None))
+        positions = list(map(self._taken[index].__getitem__, ids))
+        self._writes.append((self._rows[index], IN_FLIGHT, None, pack(positions)))
         self._written += 1
 
     async def flush(self) -> None:
@@ -294,115 +199,150 @@ class JournalLedger(LedgerBase):
                 await self._committing.wait()
                 continue
             self._committing = anyio.Event()
-            batch, self._writes, upto = self._writes, [], self._written
+            self._batch, self._writes, upto = self._writes, [], self._written
             try:
-                await self.journal.run(partial(write_all, writes=batch))
+                await self.journal.run(partial(write_all, writes=self._batch))
                 self._committed = upto
             finally:
+                self._batch = []
                 self._committing.set()
                 self._committing = None
 
     # -- reading for the job ---------------------------------------------------------------------
 
     async def pending(self, index: int, *, first: bool) -> AsyncIterator[list[str]]:
-        # unsent ids; failed ones worth a retry (later rounds, resumed); +target: by rowid
-        states = (
-            STATE[Outcome.NOT_ATTEMPTED] if first else -1,
-            STATE[Outcome.FAILED] if self.resumed or not first else -1,
-        )
-        sql = "SELECT rowid, key, state FROM ids WHERE +target=? AND rowid>? AND (state=? OR "
-        sql += f"(state=? AND retry=1)) ORDER BY rowid LIMIT {PENDING_SLICE}"
-        after = 0
+        # unsent ids; failed ones worth a retry (later rounds, and a resumed job's first)
+        wanted = {STATE[Outcome.NOT_ATTEMPTED]} if first else set()
+        if self.resumed or not first:
+            failed = STATE[Outcome.FAILED]
+            wanted |= {failed + RETRY, failed + RETRY + UNSURE}
+        self._waits[index] = 0.0
+        codes, taken = self._codes[index], self._taken[index]
+        for start in range(0, len(codes), PENDING_SLICE):
+            end = min(start + PENDING_SLICE, len(codes))
+            spans = list(runs(codes, wanted, start, end))
+            if not spans:
+                continue
+            window = await self._between(index, start, end)
+            keys: list[str] = []
+            for span in spans:
+                some = window[span.start - start : span.stop - start]
+                taken.update(zip(some, span, strict=True))
+                keys.extend(some)
+            yield keys
 
-        def read(db: sqlite3.Connection) -> list[tuple[int, str, int]]:
-            return db.execute(sql, (self._ids[index], after, *states)).fetchall()
-
-        while True:
-            rows = await self.journal.run(read)
-            if not rows:
-                return
-            after = rows[-1][0]
-            for rowid, key, state in rows:
-                self._taken[(index, key)] = (OUTCOME[state], rowid)
-            yield [key for _, key, _ in rows]
+    async def _between(self, index: int, start: int, end: int) -> Sequence[str]:
+        held = self._keys[index]
+        if held is not None:
+            return held[start:end]
+        row = self._rows[index]
+        return await self.journal.run(partial(keys_between, target=row, start=start, end=end))
 
     async def unsure(self, index: int) -> list[tuple[str, ContactGroupsError]]:
         await self.flush()
-        rows = await self.journal.run(
-            lambda db: db.execute(
-                "SELECT ids.key, ids.error, errors.data, ids.rowid FROM ids LEFT JOIN errors "
-                "ON errors.id = ids.error WHERE ids.target=? AND ids.state=? AND ids.unsure=1",
-                (self._ids[index], STATE[Outcome.FAILED]),
-            ).fetchall()
-        )
-        errors: dict[int, ContactGroupsError] = {}
-        unsure = []
-        for key, error_id, data, rowid in rows:
-            self._taken[(index, key)] = (Outcome.FAILED, rowid)
-            if error_id not in errors:
-                errors[error_id] = _error(data)
-            unsure.append((key, errors[error_id]))
-        return unsure
+        codes = self._codes[index]
+        failed = STATE[Outcome.FAILED]
+        marks = (failed + UNSURE, failed + RETRY + UNSURE)
+        if not any(codes.count(mark) for mark in marks):
+            return []
+
+        def read(db: sqlite3.Connection) -> list[tuple[int, str, ContactGroupsError]]:
+            last: dict[int, int] = {}
+            for error_id, data in db.execute(
+                "SELECT error, positions FROM log WHERE target=? AND state IN (?, ?) ORDER BY id",
+                (self._rows[index], *marks),
+            ):
+                last.update(dict.fromkeys(unpack(data), error_id))
+            positions = sorted(p for p in last if codes[p] in marks)
+            errors = load_errors(db, {last[p] for p in positions})
+            keys = self._keys_at(db, index, positions)
+            return [(p, k, errors[last[p]]) for p, k in zip(positions, keys, strict=True)]
+
+        unsure = await self.journal.run(read)
+        taken = self._taken[index]
+        for position, key, _ in unsure:
+            taken[key] = position
+        return [(key, error) for _, key, error in unsure]
+
+    def _keys_at(self, db: sqlite3.Connection, index: int, positions: Sequence[int]) -> list[str]:
+        held = self._keys[index]
+        if held is not None:
+            return [held[p] for p in positions]
+        return keys_at(db, self._rows[index], positions)
 
     async def longest_wait(self, index: int) -> float:
-        await self.flush()
-        row = await self.journal.run(
-            lambda db: db.execute(
-                "SELECT MAX(wait) FROM ids WHERE target=? AND state=? AND retry=1",
-                (self._ids[index], STATE[Outcome.FAILED]),
-            ).fetchone()
-        )
-        return float(row[0] or 0.0)
+        return self._waits[index]
 
     # -- reading for the report (synchronous, on a connection of its own) --------------------------
 
-    def _read(self, sql: str, args: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-        db = sqlite3.connect(self.journal.uri, uri=True)
+    def _reading(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.journal.uri, uri=True)
+
+    def _failures(self, db: sqlite3.Connection, index: int) -> dict[int, ContactGroupsError]:
+        """Each failed id's error, by position (an id last recorded in flight: interrupted)."""
+        row = self._rows[index]
+        last: dict[int, int | ContactGroupsError | None] = {}
+        for error_id, data in db.execute(
+            "SELECT error, positions FROM log WHERE target=? AND state>=? ORDER BY id",
+            (row, STATE[Outcome.FAILED]),
+        ):
+            last.update(dict.fromkeys(unpack(data), error_id))
+        for target, state, error, data in (*self._batch, *self._writes):  # not yet on disk
+            if target == row and state >= STATE[Outcome.FAILED]:
+                last.update(dict.fromkeys(unpack(data), error))
+        codes = self._codes[index]
+        failed = {p: e for p, e in last.items() if CODE_OUTCOME[codes[p]] is Outcome.FAILED}
+        stored = load_errors(db, {e for e in failed.values() if isinstance(e, int)})
+        return {
+            p: e if isinstance(e, ContactGroupsError) else stored.get(e or 0, _INTERRUPTED)
+            for p, e in failed.items()
+        }
+
+    def items(self, index: int) -> Iterator[Item]:
+        db = self._reading()
         try:
-            yield from db.execute(sql, args)
+            errors = self._failures(db, index)
+            codes = self._codes[index]
+            for first, keys, given in blocks_from(db, self._rows[index], 0):
+                for position, key in enumerate(keys, first):
+                    outcome = CODE_OUTCOME[codes[position]]
+                    yield key, outcome, errors.get(position), given.get(key)
         finally:
             db.close()
 
-    def items(self, index: int) -> Iterator[Item]:
-        errors: dict[int, ContactGroupsError] = {}
-        sql = (
-            "SELECT ids.key, ids.state, ids.error, errors.data, ids.given FROM ids LEFT JOIN "
-            "errors ON errors.id = ids.error WHERE ids.target=? ORDER BY ids.rowid"
-        )
-        for key, state, error_id, data, given in self._read(sql, (self._ids[index],)):
-            outcome = OUTCOME.get(state, Outcome.FAILED)
-            error = None
-            if outcome is Outcome.FAILED:
-                if error_id not in errors:
-                    errors[error_id] = _error(data)
-                error = errors[error_id]
-            yield key, outcome, error, given
-
-    def _row(self, index: int, contact_id: str) -> tuple[Any, ...]:
-        sql = (
-            "SELECT ids.state, errors.data FROM ids LEFT JOIN errors "
-            "ON errors.id = ids.error WHERE ids.target=? AND ids.key=?"
-        )
-        for row in self._read(sql, (self._ids[index], contact_id)):
-            return row
+    def _position(self, db: sqlite3.Connection, index: int, contact_id: str) -> int:
+        held = self._keys[index]
+        if held is not None:
+            if contact_id in held:
+                return held.index(contact_id)
+        else:
+            for first, keys, _ in blocks_from(db, self._rows[index], 0):
+                if contact_id in keys:
+                    return first + keys.index(contact_id)
         raise KeyError(contact_id)
 
     def outcome(self, index: int, contact_id: str) -> Outcome:
-        return OUTCOME.get(self._row(index, contact_id)[0], Outcome.FAILED)
+        db = self._reading()
+        try:
+            return CODE_OUTCOME[self._codes[index][self._position(db, index, contact_id)]]
+        finally:
+            db.close()
 
     def error(self, index: int, contact_id: str) -> ContactGroupsError | None:
-        state, data = self._row(index, contact_id)
-        return _error(data) if OUTCOME.get(state, Outcome.FAILED) is Outcome.FAILED else None
+        db = self._reading()
+        try:
+            return self._failures(db, index).get(self._position(db, index, contact_id))
+        finally:
+            db.close()
 
 
-def _error(data: str | None) -> ContactGroupsError:
-    if data is None:
-        return InterruptedCallError("the job stopped while this call was in flight")
-    return error_from_dict(json.loads(data))
+#: the error of an id whose call was in flight when its job stopped (and not read back since)
+_INTERRUPTED = InterruptedCallError("the job stopped while this call was in flight")
 
 
 async def _ingest(journal: Journal, part: str, position: int, target: Target) -> str:
-    """Stream the target's ids into the journal (repeats dropped by the key); their digest."""
+    """Store the target's ids in the journal (a streamed target's as they come, repeats
+    dropped); their digest."""
 
     def add_target(db: sqlite3.Connection) -> int:
         cursor = db.execute(
@@ -411,19 +351,24 @@ async def _ingest(journal: Journal, part: str, position: int, target: Target) ->
         )
         return cursor.lastrowid or 0
 
-    row_id = await journal.run(add_target)
+    row = await journal.run(add_target)
+    if not target.streamed:
+        await journal.run(partial(store_held, target=row, ids=target))
+        return target.id_digest()
     digest = IdDigest()
+    size = 0
     batch: list[IdEntry] = []
 
     async def write() -> None:
-        rows = list(batch)
+        nonlocal size
+        entries = list(batch)
         batch.clear()
-        await journal.run(lambda db: insert_ids(db, row_id, rows))
+        size += await journal.run(partial(store_streamed, target=row, first=size, entries=entries))
 
     for entry in target.entries(repeats=True):
         digest.add(entry.key)
         batch.append(entry)
-        if len(batch) >= _INGEST_BATCH:
+        if len(batch) >= BLOCK:
             await write()
     await write()
-    return digest.hexdigest() if target.digest is None else target.digest
+    return digest.hexdigest()

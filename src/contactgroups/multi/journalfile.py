@@ -1,0 +1,147 @@
+"""The journal's file: its schema and format, the one connection (used off the event loop, one
+call at a time) and the lock a run holds on it. ``journal.JournalLedger`` is a job's ledger in it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.request import pathname2url
+
+import anyio
+
+from ..errors import JournalError
+from .records import IN_FLIGHT, SCHEMA, keys_at, replay, runs
+
+__all__ = ["FORMAT", "Journal", "JournalPath"]
+
+JournalPath = str | os.PathLike[str]
+T = TypeVar("T")
+
+#: The journal's format; a file of another format is refused (format 1 stored a not-attempted
+#: id's state as an added one's; format 2 kept a row per id, rewritten by every call).
+FORMAT = 3
+
+
+class Journal:
+    """One journal file. ``await Journal.open(path)`` creates it (or checks an existing one)."""
+
+    def __init__(
+        self, path: JournalPath, connection: sqlite3.Connection, lock: int | None = None
+    ) -> None:
+        self.path = os.fspath(path)
+        self._lock = lock  # the run's hold on ``<path>.lock`` (None: reading only)
+        # for reading back: quoted (``#`` and ``?`` are legal in names) and absolute (``cd``)
+        self.uri = f"file:{pathname2url(os.path.abspath(self.path))}?mode=ro"
+        self._db = connection
+        self._limiter = anyio.CapacityLimiter(1)
+
+    @classmethod
+    async def open(cls, path: JournalPath) -> Journal:
+        """The journal, held by this run: another run on it meanwhile is refused."""
+        return await anyio.to_thread.run_sync(cls._open, path, True)
+
+    @classmethod
+    def open_now(cls, path: JournalPath) -> Journal:
+        """The journal for reading (a saved report), blocking, outside an event loop."""
+        return cls._open(path, False)
+
+    @classmethod
+    def _open(cls, path: JournalPath, hold: bool) -> Journal:
+        lock = _hold(path) if hold else None
+        db = None
+        try:
+            db = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and "meta" not in tables:  # another program's data: never written into
+                raise JournalError(f"{path} is a SQLite file of another program, not a journal")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE name='format'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT),))
+            elif row[0] != str(FORMAT):
+                raise JournalError(
+                    f"{path} is a journal of format {row[0]}; this SDK reads {FORMAT}"
+                )
+        except BaseException as error:
+            if db is not None:
+                db.close()
+            if lock is not None:
+                os.close(lock)
+            if isinstance(error, sqlite3.DatabaseError):
+                raise JournalError(f"{path} cannot be used as a journal: {error}") from None
+            raise
+        return cls(path, db, lock)
+
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(connection)`` in a worker thread, one at a time; a database error is a
+        ``JournalError``. Not cancellable once started (a write is never half done)."""
+
+        def guarded() -> T:
+            try:
+                return work(self._db)
+            except sqlite3.DatabaseError as error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise JournalError(f"writing the journal {self.path} failed: {error}") from None
+
+        return await anyio.to_thread.run_sync(guarded, limiter=self._limiter)
+
+    def now(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(connection)`` here and now (opening, reading a saved report: no loop)."""
+        return work(self._db)
+
+    def meta(self, name: str) -> Any:
+        row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    @staticmethod
+    def put_meta(db: sqlite3.Connection, name: str, value: Any) -> None:
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
+
+    async def close(self) -> None:
+        await self.run(lambda db: db.close())
+        if self._lock is not None:
+            os.close(self._lock)  # lets the next run in
+            self._lock = None
+
+    def parts(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT part FROM targets ORDER BY part")]
+
+    def in_flight(self) -> list[tuple[str, str]]:
+        """(provider, id) of every id whose call was in flight when its job last stopped (sent,
+        its answer not recorded: the next run reads them back first)."""
+        found = []
+        for row, provider, size in self._db.execute("SELECT id, provider, size FROM targets"):
+            codes = replay(self._db, row, size)
+            positions = [p for span in runs(codes, (IN_FLIGHT,)) for p in span]
+            found += [(provider, key) for key in keys_at(self._db, row, positions)]
+        return found
+
+
+def _hold(path: JournalPath) -> int | None:
+    """An exclusive hold on ``<path>.lock`` for this run (two runs of one job side by side would
+    each take the other's calls for interrupted ones); None where the OS has no ``flock``."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    name = f"{os.fspath(path)}.lock"
+    try:
+        fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise JournalError(f"the journal's lock {name} cannot be opened: {error}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise JournalError(
+            f"{os.fspath(path)} is in use by another run of a job (it holds {name}); "
+            "wait for it, or stop it"
+        ) from None
+    return fd
