@@ -279,24 +279,30 @@ class JournalLedger(LedgerBase):
         return sqlite3.connect(self.journal.uri, uri=True)
 
     def _failures(self, db: sqlite3.Connection, index: int) -> dict[int, ContactGroupsError]:
-        """Each failed id's error, by position (an id last recorded in flight: interrupted)."""
+        """Each failed id's error, by position. An id read back as in flight (a stopped job's
+        ledger) is interrupted; a live job's id in flight keeps its outcome until recorded."""
         row = self._rows[index]
-        last: dict[int, int | ContactGroupsError | None] = {}
+        failed, in_flight = STATE[Outcome.FAILED], IN_FLIGHT
+        last: dict[int, int | ContactGroupsError] = {}
         for error_id, data in db.execute(
-            "SELECT error, positions FROM log WHERE target=? AND state>=? ORDER BY id",
-            (row, STATE[Outcome.FAILED]),
+            "SELECT error, positions FROM log WHERE target=? AND state>=? AND state<? ORDER BY id",
+            (row, failed, in_flight),
         ):
             last.update(dict.fromkeys(unpack(data), error_id))
-        for target, state, error, data in (*self._batch, *self._writes):  # not yet on disk
-            if target == row and state >= STATE[Outcome.FAILED]:
+        for target, _, error, data in (*self._batch, *self._writes):  # not yet on disk
+            if target == row and error is not None:
                 last.update(dict.fromkeys(unpack(data), error))
         codes = self._codes[index]
-        failed = {p: e for p, e in last.items() if CODE_OUTCOME[codes[p]] is Outcome.FAILED}
-        stored = load_errors(db, {e for e in failed.values() if isinstance(e, int)})
-        return {
-            p: e if isinstance(e, ContactGroupsError) else stored.get(e or 0, _INTERRUPTED)
-            for p, e in failed.items()
+        stored = load_errors(db, {e for e in last.values() if isinstance(e, int)})
+        errors = {
+            p: e if isinstance(e, ContactGroupsError) else stored[e]
+            for p, e in last.items()
+            if failed <= codes[p] < in_flight
         }
+        errors.update(
+            dict.fromkeys((p for s in runs(codes, (in_flight,)) for p in s), _INTERRUPTED)
+        )
+        return errors
 
     def items(self, index: int) -> Iterator[Item]:
         db = self._reading()
