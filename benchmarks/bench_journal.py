@@ -2,7 +2,8 @@
 
 (a) The 100,000-id ``multi.add`` of ``bench_bulk.py`` (same split over the four fakes, default
 concurrency, 20 ms per request), without and with ``journal=``, alternating, fresh fakes each
-run: the median wall time of each and their ratio (target: the journal adds at most 10%).
+run: the median over the pairs of with/without wall time (target: the journal adds at most
+10%), and the ratio of the medians beside it.
 
 (b) A 10,000,000-id journaled ``multi.add`` at MessageFlow (1000 ids per call), 0 ms latency,
 the ids passed as an iterator (streamed into the journal, never held): this process's peak RSS
@@ -86,14 +87,20 @@ def overhead(total: int, latency: float, repeats: int, workdir: Path) -> None:
             f"{figures['calls']} calls)",
             flush=True,
         )
-    ratio = median(journaled) / median(plain)
+    # each journaled run against the run without beside it (they alternate): the median of the
+    # pairs, as bench_bulk.py takes its CPU ratio, is the figure; the ratio of medians beside it
+    pairs = sorted(j / p for j, p in zip(journaled, plain, strict=True))
+    ratio = median(pairs)
     report(
         f"Journal overhead, bulk add {total:,} ids at {latency * 1000:g} ms: wall time "
         "with/without journal",
         ratio,
-        f"{ratio:.3f} ({median(journaled):.2f}s vs {median(plain):.2f}s, medians of {repeats} "
-        f"runs: with {', '.join(f'{w:.2f}' for w in journaled)}; without "
-        f"{', '.join(f'{w:.2f}' for w in plain)})" + ("" if ok else "; NOT every id landed"),
+        f"{ratio:.3f} (median of {repeats} alternating pairs: "
+        f"{', '.join(f'{r:.3f}' for r in pairs)};"
+        f" medians {median(journaled):.2f}s with vs {median(plain):.2f}s without, ratio "
+        f"{median(journaled) / median(plain):.3f}; with {', '.join(f'{w:.2f}' for w in journaled)};"
+        f" without {', '.join(f'{w:.2f}' for w in plain)})"
+        + ("" if ok else "; NOT every id landed"),
         f"<= {OVERHEAD_TARGET}",
         ratio <= OVERHEAD_TARGET and ok,
     )
