@@ -159,3 +159,49 @@ async def test_both_ledgers_refuse_an_outcome_and_error_that_do_not_go_together(
             assert durable.durable and not memory.durable
         finally:
             await journal.close()
+
+
+async def test_the_journal_records_each_runs_options_beside_the_job(tmp_path: Path) -> None:
+    """The options are recorded (JSON-safe, the callback left out) but do not make it another
+    job: a run with other options resumes it and records its own."""
+    journal = tmp_path / "job.db"
+
+    def recorded() -> object:
+        opened = Journal.open_now(journal)
+        try:
+            return opened.meta("options:job")
+        finally:
+            opened.now(lambda db: db.close())
+
+    async with MessageBirdFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(30)
+        await multi.add(
+            [multi.Target(client, group, ids[:10])],
+            journal=journal,
+            concurrency={"messagebird": 3},
+            rounds=2,
+            on_progress=lambda progress: None,
+        )
+        assert recorded() == {
+            "concurrency": {"messagebird": 3},
+            "max_concurrency": 64,
+            "rate": None,
+            "deadline": None,
+            "rounds": 2,
+            "verify": True,
+            "verify_grace": 10.0,
+        }
+        report = await multi.add(
+            [multi.Target(client, group, ids[:10])], journal=journal, rate=5.0, verify=False
+        )
+    assert report.ok and report.ledger.resumed
+    assert recorded() == {
+        "concurrency": "adaptive",
+        "max_concurrency": 64,
+        "rate": 5.0,
+        "deadline": None,
+        "rounds": 2,
+        "verify": False,
+        "verify_grace": 10.0,
+    }

@@ -140,7 +140,12 @@ class BulkJob:
             journal = await Journal.open(self.options.journal)
             try:
                 ledger: LedgerBase = await JournalLedger.attach(
-                    journal, self.action, self.targets, part=self._part, replace=self._replace
+                    journal,
+                    self.action,
+                    self.targets,
+                    part=self._part,
+                    replace=self._replace,
+                    options=self.options.recorded(),
                 )
             except BaseException:
                 with anyio.CancelScope(shield=True):

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from functools import partial
+from typing import Any
 
 import anyio
 
@@ -106,10 +107,13 @@ class JournalLedger(LedgerBase):
         *,
         part: str = "job",
         replace: bool = False,
+        options: Mapping[str, Any] | None = None,
     ) -> JournalLedger:
         """The ledger of this job in ``journal``: recorded now (every target's ids streamed in),
         or, if the journal holds this very job, resumed. ``replace``: drop whatever the part held
-        (a sync plans again on every run). Another job: ``JournalError``."""
+        (a sync plans again on every run). Another job: ``JournalError``. ``options``: this
+        run's, recorded beside the job (``options:<part>``; not part of what makes it the same
+        job: a resumed run may change them)."""
         if part == "job" and journal.meta("sync") is not None:
             raise JournalError(f"{journal.path} holds a sync, not a bulk job")
         stored = journal.meta(f"job:{part}")
@@ -124,13 +128,19 @@ class JournalLedger(LedgerBase):
             ledger = await journal.run(partial(cls._build, journal, part, targets))
             await journal.run(ledger.mark_interrupted)
             ledger.resumed = True
+            await journal.run(lambda db: Journal.put_meta(db, f"options:{part}", options))
             return ledger
         await journal.run(lambda db: clear_part(db, part))
         digests = []
         for position, target in enumerate(targets):
             digests.append(await _ingest(journal, part, position, target))
         record = {"action": action, "targets": where, "ids": digests, "state": "ready"}
-        await journal.run(lambda db: Journal.put_meta(db, f"job:{part}", record))
+
+        def ready(db: sqlite3.Connection) -> None:
+            Journal.put_meta(db, f"options:{part}", options)
+            Journal.put_meta(db, f"job:{part}", record)
+
+        await journal.run(ready)
         return await journal.run(partial(cls._build, journal, part, targets))
 
     @classmethod

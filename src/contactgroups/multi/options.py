@@ -117,6 +117,19 @@ class JobOptions:
     journal: JournalPath | None = None
     verify_grace: float = attrs.field(default=VERIFY_GRACE, validator=_not_negative)
 
+    def recorded(self) -> dict[str, Any]:
+        """The options a journal records beside its job (JSON-safe: not the callback, not the
+        journal itself); a resumed run records its own."""
+        return {
+            "concurrency": self.concurrency,
+            "max_concurrency": self.max_concurrency,
+            "rate": self.rate,
+            "deadline": self.deadline,
+            "rounds": self.rounds,
+            "verify": self.verify,
+            "verify_grace": self.verify_grace,
+        }
+
     def concurrency_for(self, provider: str, default: int) -> int:
         """Calls at once for one client of ``provider`` (at least one): the fixed number, or
         ``default`` where adaptive."""

@@ -164,7 +164,7 @@ def clear_part(db: sqlite3.Connection, part: str) -> None:
     for table in ("blocks", "seen", "log"):
         db.executemany(f"DELETE FROM {table} WHERE target=?", old)
     db.execute("DELETE FROM targets WHERE part=?", (part,))
-    db.execute("DELETE FROM meta WHERE name=?", (f"job:{part}",))
+    db.execute("DELETE FROM meta WHERE name IN (?, ?)", (f"job:{part}", f"options:{part}"))
     db.execute("COMMIT")
 
 
