@@ -205,3 +205,31 @@ async def test_the_journal_records_each_runs_options_beside_the_job(tmp_path: Pa
         "verify": False,
         "verify_grace": 10.0,
     }
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE log SET positions = x'ffffff7f' WHERE id = (SELECT MAX(id) FROM log)",
+        "UPDATE log SET positions = x'010203' WHERE id = (SELECT MAX(id) FROM log)",
+        "UPDATE log SET state = 8 WHERE id = (SELECT MAX(id) FROM log)",
+        "DELETE FROM targets",
+    ],
+    ids=["position past the target", "torn positions", "unknown state", "targets gone"],
+)
+async def test_a_damaged_journal_is_refused_not_misread(tmp_path: Path, damage: str) -> None:
+    """Rows this SDK never writes: ``JournalError`` naming the file, from the report and from a
+    resumed run, before anything is sent."""
+    journal = tmp_path / "job.db"
+    async with MessageBirdFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        target = multi.Target(client, group, fake.seed_contacts(10))
+        await multi.add([target], journal=journal)
+        with sqlite3.connect(journal) as db:
+            db.execute(damage)
+        with pytest.raises(JournalError, match="damaged"):
+            multi.Report.load(journal)
+        before = len(fake.requests)
+        with pytest.raises(JournalError, match="damaged"):
+            await multi.add([target], journal=journal)
+        assert len(fake.requests) == before

@@ -159,7 +159,12 @@ class JournalLedger(LedgerBase):
         rows = db.execute(
             "SELECT id, size FROM targets WHERE part=? ORDER BY position", (part,)
         ).fetchall()
-        codes = [replay(db, row, size) for row, size in rows]
+        try:
+            if len(rows) != len(targets):
+                raise ValueError(f"{len(rows)} targets recorded for a job of {len(targets)}")
+            codes = [replay(db, row, size) for row, size in rows]
+        except (ValueError, IndexError, TypeError) as error:
+            raise JournalError(f"{journal.path} is damaged: {error}") from None
         return cls(journal, part, targets, [row for row, _ in rows], codes)
 
     def mark_interrupted(self, db: sqlite3.Connection) -> None:

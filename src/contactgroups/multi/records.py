@@ -149,12 +149,15 @@ def assign(codes: bytearray, positions: Sequence[int], code: int) -> None:
 
 
 def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
-    """Every id's state code now: the log of ``target`` applied in order."""
+    """Every id's state code now: the log of ``target`` applied in order (``ValueError`` or
+    ``IndexError`` for a row this SDK never writes)."""
     codes = bytearray(size)
     for state, data in db.execute(
         "SELECT state, positions FROM log WHERE target=? ORDER BY id", (target,)
     ):
-        assign(codes, unpack(data), state)
+        if state not in CODE_OUTCOME or not isinstance(data, bytes) or len(data) % 4:
+            raise ValueError(f"a log row of target {target} is not one this SDK writes")
+        assign(codes, unpack(data), state)  # a position past the target: IndexError
     return codes
 
 
