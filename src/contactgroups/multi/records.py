@@ -209,20 +209,31 @@ def add_streamed(
     unique: dict[str, IdEntry] = {}
     for entry in entries:
         unique.setdefault(entry.key, entry)
-    held = {
-        r[0]
-        for r in db.execute(
-            "SELECT key FROM seen WHERE target=? AND key IN (SELECT value FROM json_each(?))",
-            (target, json.dumps(list(unique))),
-        )
-    }
+    listed = json.dumps(list(unique))
+    # json_each ends a string at an escaped NUL ("a\0b" would be "a"): such a batch is bound
+    # id by id
+    exact = "\\u0000" in listed
+    if exact:
+        ask = "SELECT 1 FROM seen WHERE target=? AND key=?"
+        held = {k for k in unique if db.execute(ask, (target, k)).fetchone()}
+    else:
+        held = {
+            r[0]
+            for r in db.execute(
+                "SELECT key FROM seen WHERE target=? AND key IN (SELECT value FROM json_each(?))",
+                (target, listed),
+            )
+        }
     keys = [key for key in unique if key not in held]
     if not keys:
         return 0
-    db.execute(
-        "INSERT INTO seen (target, key) SELECT ?, value FROM json_each(?)",
-        (target, json.dumps(keys)),
-    )
+    if exact:
+        db.executemany("INSERT INTO seen (target, key) VALUES (?, ?)", [(target, k) for k in keys])
+    else:
+        db.execute(
+            "INSERT INTO seen (target, key) SELECT ?, value FROM json_each(?)",
+            (target, json.dumps(keys)),
+        )
     given = {k: e.given for k in keys if (e := unique[k]).given is not None}
     refused = {k: e.refused for k in keys if (e := unique[k]).refused is not None}
     add_block(db, target, first, keys, given, refused)

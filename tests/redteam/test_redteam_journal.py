@@ -1,0 +1,43 @@
+"""Red team of the SQLite journal (format 3): each test names the promise it attacks and failed
+before its fix (a finding not fixed is a strict xfail). Promises: every id has exactly one
+outcome; a kill or a cancellation costs nothing but the calls in flight; another job's journal,
+a damaged journal and a second run at once are refused with ``JournalError``; the live report
+and the report read back from disk agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_redteam_multi import Client, Hostile
+
+from contactgroups import multi
+from contactgroups.multi import Report, Target
+from contactgroups.multi import journal as journal_module
+
+# -- every id has exactly one outcome: ids JSON cannot carry whole ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["a\0b", "a\0c"],  # one batch: both were "a" to SQLite's json_each (a UNIQUE error)
+        ["a\0b", "x", "y", "a"],  # "a" in a later batch: taken for a repeat of "a\0b", dropped
+        ["a", "x", "y", "a\0b", "a"],
+    ],
+    ids=["same-batch", "later-batch-silent", "repeat-kept-once"],
+)
+async def test_streamed_ids_holding_a_nul_are_each_kept_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ids: list[str]
+) -> None:
+    """A streamed target's ids that differ only after a NUL are distinct ids: each is sent and
+    reported once, as a held target's are (the journal's de-duplication used to cut them at the
+    NUL: a ``JournalError`` or, across batches, an id silently dropped with no outcome)."""
+    monkeypatch.setattr(journal_module, "BLOCK", 2)  # a batch of ingest every two ids
+    vendor = Hostile()
+    report = await multi.add([Target(Client(vendor), "g", iter(ids))], journal=tmp_path / "job.db")
+    unique = list(dict.fromkeys(ids))
+    for read in (report, Report.load(tmp_path / "job.db")):
+        assert [i for _, i, _, _ in read.outcomes()] == unique
+        assert read.ok and read.total == len(unique)
+    assert sorted(i for call in vendor.calls for i in call) == sorted(unique)
