@@ -218,6 +218,9 @@ class JournalLedger(LedgerBase):
             try:
                 await self.journal.run(partial(write_all, writes=self._batch))
                 self._committed = upto
+            except BaseException:
+                self._writes[:0] = self._batch  # not written (cancelled first): the next commit's
+                raise
             finally:
                 self._batch = []
                 self._committing.set()
