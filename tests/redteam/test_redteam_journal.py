@@ -6,14 +6,16 @@ and the report read back from disk agree."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
 import pytest
-from test_redteam_multi import Client, Hostile
+from test_redteam_multi import Client, Hostile, ids_of, lost
 
-from contactgroups import multi
+from contactgroups import errors, multi
 from contactgroups.multi import Outcome, Report, Target
 from contactgroups.multi import journal as journal_module
 from contactgroups.multi.journal import Journal, JournalLedger
@@ -85,3 +87,91 @@ async def test_outcomes_buffered_when_a_commit_is_cancelled_still_reach_the_disk
         await journal.close()
     loaded = [(i, o) for _, i, o, _ in Report.load(path).outcomes()]
     assert live == loaded == [(i, Outcome.ADDED) for i in ids]
+
+
+# -- a damaged journal is refused with JournalError, never another error, never a silent mix ------
+
+
+async def _finished(path: Path, *, failing: bool = False) -> Target:
+    """A finished journaled job of 30 ids (failed, with errors, if ``failing``); its target."""
+    target = Target(Client(Hostile(answer=lost if failing else None, size=10)), "g", ids_of(30))
+    await multi.add([target], journal=path, rounds=1, verify=False)
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file itself
+    finally:
+        db.close()
+    return target
+
+
+def _garble_table(path: Path, table: str) -> None:
+    """Random bytes over the root page of ``table`` (a disk's bad sector, a torn copy)."""
+    db = sqlite3.connect(path)
+    try:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        root = db.execute("SELECT rootpage FROM sqlite_master WHERE name=?", (table,)).fetchone()
+    finally:
+        db.close()
+    with open(path, "r+b") as file:
+        file.seek((root[0] - 1) * page_size)
+        file.write(bytes(range(256)) * (page_size // 256))
+
+
+def _sql(statement: str) -> Callable[[Path], None]:
+    def damage(path: Path) -> None:
+        db = sqlite3.connect(path)
+        try:
+            with db:
+                db.execute(statement)
+        finally:
+            db.close()
+
+    return damage
+
+
+def _read_whole(path: Path) -> None:
+    report = Report.load(path)
+    for target, contact_id, _, _ in report.outcomes():
+        report.error(target, contact_id)
+
+
+@pytest.mark.parametrize(
+    ("damage", "failing"),
+    [
+        (lambda path: _garble_table(path, "blocks"), False),
+        (lambda path: _garble_table(path, "errors"), True),
+        (_sql("DELETE FROM blocks WHERE first = 0"), False),
+        (_sql("UPDATE blocks SET keys = '[\"0\"]'"), False),
+        (_sql("UPDATE blocks SET given = '[1]'"), False),
+        (_sql("UPDATE meta SET value = '{' WHERE name = 'job:job'"), False),
+        (_sql("UPDATE meta SET value = '[1]' WHERE name = 'job:job'"), False),
+        (_sql("DELETE FROM errors"), True),
+    ],
+    ids=[
+        "blocks-page-garbled",
+        "errors-page-garbled",
+        "a-block-gone",
+        "a-block-cut",
+        "given-not-a-map",
+        "job-record-not-json",
+        "job-record-a-list",
+        "errors-gone",
+    ],
+)
+async def test_a_damaged_journal_is_refused_with_journal_error(
+    tmp_path: Path, damage: Callable[[Path], None], failing: bool
+) -> None:
+    """A journal damaged on disk (a garbled page: SQLite's "malformed"; ids or errors missing; a
+    record that is not JSON) is ``JournalError`` from ``Report.load`` (or reading its ids) and
+    from a resumed run, before anything is sent. It used to be a raw ``sqlite3.DatabaseError``,
+    ``JSONDecodeError``, ``KeyError`` or ``AttributeError``, or, with a block gone, a report
+    whose counts named 30 ids while it listed 20."""
+    path = tmp_path / "job.db"
+    target = await _finished(path, failing=failing)
+    damage(path)
+    with pytest.raises(errors.JournalError):
+        _read_whole(path)
+    vendor = Hostile()
+    with pytest.raises(errors.JournalError):
+        await multi.add([Target(Client(vendor), "g", target.ids)], journal=path)
+    assert vendor.calls == []

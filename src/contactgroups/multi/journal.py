@@ -36,6 +36,7 @@ from .records import (
     Write,
     assign,
     blocks_from,
+    check_blocks,
     clear_part,
     code_of,
     keys_at,
@@ -116,7 +117,7 @@ class JournalLedger(LedgerBase):
         job: a resumed run may change them)."""
         if part == "job" and journal.meta("sync") is not None:
             raise JournalError(f"{journal.path} holds a sync, not a bulk job")
-        stored = journal.meta(f"job:{part}")
+        stored = _stored_job(journal, part)
         where = [[t.provider, str(t.group_id)] for t in targets]
         if stored is not None and stored.get("state") == "ready" and not replace:
             digests = [t.id_digest() for t in targets]
@@ -146,7 +147,7 @@ class JournalLedger(LedgerBase):
     @classmethod
     def load(cls, journal: Journal, part: str = "job") -> tuple[Action, JournalLedger]:
         """A finished (or stopped) job's ledger, read back without clients."""
-        stored = journal.meta(f"job:{part}")
+        stored = _stored_job(journal, part)
         if stored is None or stored.get("state") != "ready":
             raise JournalError(f"{journal.path} holds no complete record of a job ({part})")
         targets = [SavedTarget(p, g) for p, g in stored["targets"]]
@@ -162,6 +163,8 @@ class JournalLedger(LedgerBase):
         try:
             if len(rows) != len(targets):
                 raise ValueError(f"{len(rows)} targets recorded for a job of {len(targets)}")
+            for row, size in rows:
+                check_blocks(db, row, size)
             codes = [replay(db, row, size) for row, size in rows]
         except (ValueError, IndexError, TypeError) as error:
             raise JournalError(f"{journal.path} is damaged: {error}") from None
@@ -293,9 +296,6 @@ class JournalLedger(LedgerBase):
 
     # -- reading for the report (synchronous, on a connection of its own) --------------------------
 
-    def _reading(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.journal.uri, uri=True)
-
     def _failures(self, db: sqlite3.Connection, index: int) -> dict[int, ContactGroupsError]:
         """Each failed id's error, by position. An id read back as in flight (a stopped job's
         ledger) is interrupted; a live job's id in flight keeps its outcome until recorded."""
@@ -323,16 +323,13 @@ class JournalLedger(LedgerBase):
         return errors
 
     def items(self, index: int) -> Iterator[Item]:
-        db = self._reading()
-        try:
+        with self.journal.reading() as db:
             errors = self._failures(db, index)
             codes = self._codes[index]
             for first, keys, given in blocks_from(db, self._rows[index], 0):
                 for position, key in enumerate(keys, first):
                     outcome = CODE_OUTCOME[codes[position]]
                     yield key, outcome, errors.get(position), given.get(key)
-        finally:
-            db.close()
 
     def _position(self, db: sqlite3.Connection, index: int, contact_id: str) -> int:
         held = self._keys[index]
@@ -346,18 +343,30 @@ class JournalLedger(LedgerBase):
         raise KeyError(contact_id)
 
     def outcome(self, index: int, contact_id: str) -> Outcome:
-        db = self._reading()
-        try:
+        with self.journal.reading() as db:
             return CODE_OUTCOME[self._codes[index][self._position(db, index, contact_id)]]
-        finally:
-            db.close()
 
     def error(self, index: int, contact_id: str) -> ContactGroupsError | None:
-        db = self._reading()
-        try:
+        with self.journal.reading() as db:
             return self._failures(db, index).get(self._position(db, index, contact_id))
-        finally:
-            db.close()
+
+
+def _stored_job(journal: Journal, part: str) -> dict[str, Any] | None:
+    """The job recorded under ``part`` (None: none yet), as this SDK writes it, or
+    ``JournalError``."""
+    stored = journal.meta(f"job:{part}")
+    if stored is None or (
+        isinstance(stored, dict)
+        and stored.keys() == {"action", "targets", "ids", "state"}
+        and stored["action"] in ("add", "remove")
+        and isinstance(stored["targets"], list)
+        and all(
+            isinstance(t, list) and len(t) == 2 and all(isinstance(v, str) for v in t)
+            for t in stored["targets"]
+        )
+    ):
+        return stored
+    raise JournalError(f"{journal.path} is damaged: its record of the job ({part}) is not ours")
 
 
 #: the error of an id whose call was in flight when its job stopped (and not read back since)

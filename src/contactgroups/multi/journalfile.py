@@ -4,10 +4,11 @@ call at a time) and the lock a run holds on it. ``journal.JournalLedger`` is a j
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.request import pathname2url
 
@@ -79,26 +80,46 @@ class Journal:
         return cls(path, db, lock)
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """``work(connection)`` in a worker thread, one at a time; a database error is a
-        ``JournalError``. Not cancellable once started (a write is never half done)."""
-
-        def guarded() -> T:
-            try:
-                return work(self._db)
-            except sqlite3.DatabaseError as error:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise JournalError(f"writing the journal {self.path} failed: {error}") from None
-
-        return await anyio.to_thread.run_sync(guarded, limiter=self._limiter)
+        """``work(connection)`` in a worker thread, one at a time; a database error, or data
+        this SDK never writes, is a ``JournalError``. Not cancellable once started (a write is
+        never half done)."""
+        return await anyio.to_thread.run_sync(self.now, work, limiter=self._limiter)
 
     def now(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """``work(connection)`` here and now (opening, reading a saved report: no loop)."""
-        return work(self._db)
+        with self.guard(self._db):
+            return work(self._db)
+
+    @contextlib.contextmanager
+    def guard(self, db: sqlite3.Connection) -> Iterator[None]:
+        """A database error (a damaged file: "malformed") or data no run of this SDK writes
+        (``ValueError``, ``IndexError``) as a ``JournalError``; a transaction left open is rolled
+        back."""
+        try:
+            yield
+        except (sqlite3.DatabaseError, ValueError, IndexError) as error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.DatabaseError):
+                raise JournalError(f"the journal {self.path} failed: {error}") from None
+            raise JournalError(f"{self.path} is damaged: {error}") from None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection of its own (a report reads while the job writes), guarded."""
+        db = sqlite3.connect(self.uri, uri=True)
+        try:
+            with self.guard(db):
+                yield db
+        finally:
+            db.close()
 
     def meta(self, name: str) -> Any:
-        row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        def read(db: sqlite3.Connection) -> Any:
+            row = db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+            return None if row is None else json.loads(row[0])
+
+        return self.now(read)
 
     @staticmethod
     def put_meta(db: sqlite3.Connection, name: str, value: Any) -> None:

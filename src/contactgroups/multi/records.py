@@ -39,6 +39,7 @@ __all__ = [
     "add_streamed",
     "assign",
     "blocks_from",
+    "check_blocks",
     "clear_part",
     "code_of",
     "keys_at",
@@ -159,6 +160,30 @@ def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
             raise ValueError(f"a log row of target {target} is not one this SDK writes")
         assign(codes, unpack(data), state)  # a position past the target: IndexError
     return codes
+
+
+def check_blocks(db: sqlite3.Connection, target: int, size: int) -> None:
+    """``ValueError`` unless the target's blocks hold positions 0 to ``size - 1``, each once (a
+    block lost or cut would leave ids with a state and no id; SQLite reads each block's length
+    without building its keys), and every error its log names is stored."""
+    end = 0
+    for first, count, given in db.execute(
+        "SELECT first, json_array_length(keys), json_type(given) FROM blocks WHERE target=? "
+        "ORDER BY first",
+        (target,),
+    ):
+        if first != end or given not in (None, "object"):
+            raise ValueError(f"the ids of target {target} are not stored whole")
+        end += count
+    if end != size:
+        raise ValueError(f"target {target} stores {end} ids of its {size}")
+    lost = db.execute(
+        "SELECT 1 FROM log WHERE target=? AND error IS NOT NULL "
+        "AND error NOT IN (SELECT id FROM errors) LIMIT 1",
+        (target,),
+    ).fetchone()
+    if lost is not None:
+        raise ValueError(f"an error the log of target {target} names is not stored")
 
 
 def clear_part(db: sqlite3.Connection, part: str) -> None:
@@ -336,4 +361,6 @@ def load_errors(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Contact
             f"SELECT id, data FROM errors WHERE id IN ({','.join('?' * len(part))})", part
         ):
             errors[error_id] = error_from_dict(json.loads(data))
+    if len(errors) != len(wanted):
+        raise ValueError("an error the log names is not stored")
     return errors
