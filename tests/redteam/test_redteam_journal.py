@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import anyio
@@ -16,6 +16,7 @@ import pytest
 from test_redteam_multi import Client, Hostile, ids_of, lost
 
 from contactgroups import errors, multi
+from contactgroups.membership import BatchResult
 from contactgroups.multi import Outcome, Report, Target
 from contactgroups.multi import journal as journal_module
 from contactgroups.multi.journal import Journal, JournalLedger
@@ -175,3 +176,27 @@ async def test_a_damaged_journal_is_refused_with_journal_error(
     with pytest.raises(errors.JournalError):
         await multi.add([Target(Client(vendor), "g", target.ids)], journal=path)
     assert vendor.calls == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a JournalError raised inside the job's task groups (the journal failing mid-run: "
+    "disk full, the file damaged meanwhile) leaves BulkJob.run as an ExceptionGroup; the fix "
+    "belongs in job.py (a group of JournalErrors raised as one), outside this task's files",
+)
+async def test_a_journal_failing_mid_run_is_journal_error(tmp_path: Path) -> None:
+    """The job raises ``JournalError`` for a journal it cannot use, also when the journal fails
+    after the job started (here another program deletes its errors during the second call: the
+    read-back of the unclear ids then finds them gone)."""
+    path = tmp_path / "job.db"
+    calls = []
+
+    def damaging(ids: Sequence[str]) -> BatchResult:
+        calls.append(ids)
+        if len(calls) == 2:
+            _sql("DELETE FROM errors")(path)
+        return lost(ids)
+
+    vendor = Hostile(answer=damaging, size=1)
+    with pytest.raises(errors.JournalError):
+        await multi.add([Target(Client(vendor), "g", ids_of(3))], journal=path, rounds=1)
