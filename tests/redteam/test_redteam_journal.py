@@ -200,3 +200,30 @@ async def test_a_journal_failing_mid_run_is_journal_error(tmp_path: Path) -> Non
     vendor = Hostile(answer=damaging, size=1)
     with pytest.raises(errors.JournalError):
         await multi.add([Target(Client(vendor), "g", ids_of(3))], journal=path, rounds=1)
+
+
+# -- a second run at once is refused ------------------------------------------------------------
+
+
+async def test_a_second_run_through_a_symlink_to_the_journal_is_refused(tmp_path: Path) -> None:
+    """While a job runs on ``job.db``, the same job started through a symlink to it is refused
+    with ``JournalError``: the lock used to be ``<name>.lock``, another file for each name, so
+    both runs went on side by side (each taking the other's calls in flight for interrupted
+    ones)."""
+    path = tmp_path / "job.db"
+    other = tmp_path / "link.db"
+    other.symlink_to(path)
+    first, second = Hostile(hang=True), Hostile()
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(
+                lambda: multi.add([Target(Client(first), "g", ids_of(3))], journal=path)
+            )
+            assert first.called is not None
+            await first.called.wait()
+            try:
+                with pytest.raises(errors.JournalError):
+                    await multi.add([Target(Client(second), "g", ids_of(3))], journal=other)
+            finally:
+                group.cancel_scope.cancel()
+    assert second.calls == []

@@ -152,7 +152,7 @@ def _hold(path: JournalPath) -> int | None:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         return None
-    name = f"{os.fspath(path)}.lock"
+    name = f"{os.path.realpath(path)}.lock"  # one lock whatever name (a symlink) is used
     try:
         fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
