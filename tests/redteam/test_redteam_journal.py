@@ -314,3 +314,29 @@ async def test_a_streamed_job_whose_calls_may_have_landed_stays_in_bounded_memor
     assert done[1] - done[0] < 6_000 * 20  # one byte an id, and some slack
     unclear = [await _peak(tmp_path, n, lost) for n in (2_000, 8_000)]
     assert unclear[1] - unclear[0] < 6_000 * 20
+
+
+# -- the report read back from disk is this run's, never mixed with an earlier one's ---------------
+
+
+async def test_a_part_planned_again_does_not_keep_the_last_runs_ending(tmp_path: Path) -> None:
+    """A sync plans each part again on every run (its ids replaced): a run killed before it
+    ended has no ending of its own, so the report read back must not show the ending of the run
+    before (here: cancelled) beside this run's ids, as it used to."""
+    path = tmp_path / "job.db"
+    first = multi.BulkJob(
+        "add", [Target(Client(Hostile(hang=True)), "g", ["a"])], journal=path, journal_part="add"
+    )
+    with anyio.move_on_after(0.2):
+        await first.run()
+    assert Report.load(path, "add").cancelled
+    journal = await Journal.open(path)  # the next run: planned again, then killed mid-way
+    try:
+        await JournalLedger.attach(
+            journal, "add", [Target(Client(Hostile()), "g", ["b"])], part="add", replace=True
+        )
+    finally:
+        await journal.close()
+    again = Report.load(path, "add")
+    assert [i for _, i, _, _ in again.outcomes()] == ["b"]
+    assert not again.cancelled

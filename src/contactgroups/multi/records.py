@@ -192,7 +192,8 @@ def clear_part(db: sqlite3.Connection, part: str) -> None:
     for table in ("blocks", "seen", "log"):
         db.executemany(f"DELETE FROM {table} WHERE target=?", old)
     db.execute("DELETE FROM targets WHERE part=?", (part,))
-    db.execute("DELETE FROM meta WHERE name IN (?, ?)", (f"job:{part}", f"options:{part}"))
+    names = (f"job:{part}", f"options:{part}", f"ended:{part}")  # how the last run ended too
+    db.execute("DELETE FROM meta WHERE name IN (?, ?, ?)", names)
     db.execute("COMMIT")
 
 
