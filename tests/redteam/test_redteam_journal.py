@@ -340,3 +340,29 @@ async def test_a_part_planned_again_does_not_keep_the_last_runs_ending(tmp_path:
     again = Report.load(path, "add")
     assert [i for _, i, _, _ in again.outcomes()] == ["b"]
     assert not again.cancelled
+
+
+# -- another program's file is refused, and left as it was ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "meta",
+    ["CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)", "CREATE TABLE meta (k, v)"],
+    ids=["key-value-meta", "other-meta"],
+)
+async def test_another_programs_database_with_a_meta_table_is_refused_untouched(
+    tmp_path: Path, meta: str
+) -> None:
+    """A SQLite file of another program that has a table named ``meta`` (a common name) is not a
+    journal: refused with ``JournalError``, its tables and rows as they were. It used to get
+    the journal's tables created in it and, with a key-value ``meta``, a ``format`` row, and
+    then be used as a journal."""
+    path = tmp_path / "app.db"
+    _sql(meta)(path)
+    _sql("INSERT INTO meta VALUES ('theme', 'dark')")(path)
+    before = path.read_bytes()
+    vendor = Hostile()
+    with pytest.raises(errors.JournalError):
+        await multi.add([Target(Client(vendor), "g", ["1"])], journal=path)
+    assert vendor.calls == []
+    assert path.read_bytes() == before

@@ -57,17 +57,21 @@ class Journal:
         try:
             db = sqlite3.connect(os.fspath(path), isolation_level=None, check_same_thread=False)
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if tables and "meta" not in tables:  # another program's data: never written into
+            # a file with tables is a journal only if it says so: another program's data (even
+            # with a table named "meta") is refused before anything is written into it
+            if tables and _format(db) is None:
                 raise JournalError(f"{path} is a SQLite file of another program, not a journal")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(SCHEMA)
-            row = db.execute("SELECT value FROM meta WHERE name='format'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT),))
-            elif row[0] != str(FORMAT):
+            if not tables:  # a new journal: its tables and format at once (a kill leaves none)
+                db.executescript(
+                    f"BEGIN; {SCHEMA} INSERT OR IGNORE INTO meta VALUES ('format', '{FORMAT}');"
+                    " COMMIT;"
+                )
+            found = _format(db)
+            if found != str(FORMAT):
                 raise JournalError(
-                    f"{path} is a journal of format {row[0]}; this SDK reads {FORMAT}"
+                    f"{path} is a journal of format {found}; this SDK reads {FORMAT}"
                 )
         except BaseException as error:
             if db is not None:
@@ -143,6 +147,15 @@ class Journal:
             positions = [p for span in runs(codes, (IN_FLIGHT,)) for p in span]
             found += [(provider, key) for key in keys_at(self._db, row, positions)]
         return found
+
+
+def _format(db: sqlite3.Connection) -> str | None:
+    """The format a journal's ``meta`` records, or None (no such table, row or columns)."""
+    try:
+        row = db.execute("SELECT value FROM meta WHERE name='format'").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return None if row is None else str(row[0])
 
 
 def _hold(path: JournalPath) -> int | None:
