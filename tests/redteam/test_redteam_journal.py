@@ -215,12 +215,6 @@ async def test_a_damaged_journal_is_refused_with_journal_error(
     assert vendor.calls == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a JournalError raised inside the job's task groups (the journal failing mid-run: "
-    "disk full, the file damaged meanwhile) leaves BulkJob.run as an ExceptionGroup; the fix "
-    "belongs in job.py (a group of JournalErrors raised as one), outside this task's files",
-)
 async def test_a_journal_failing_mid_run_is_journal_error(tmp_path: Path) -> None:
     """The job raises ``JournalError`` for a journal it cannot use, also when the journal fails
     after the job started (here another program deletes its errors during the second call: the

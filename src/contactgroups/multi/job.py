@@ -154,6 +154,11 @@ class BulkJob:
             self.report = Report.of(self.action, ledger)
         try:
             return await self._run()
+        except BaseException as error:
+            failed = _journal_failure(error)
+            if failed is None:
+                raise
+            raise failed from None  # not the task groups that carried it
         finally:
             if journal is not None:
                 with anyio.CancelScope(shield=True):
@@ -350,3 +355,21 @@ class BulkJob:
             )
             self.ledger.set(index, chunk, Outcome.FAILED, error)
         self._in_flight.clear()
+
+
+def _journal_failure(error: BaseException) -> JournalError | None:
+    """The ``JournalError`` the job's task groups raised as an exception group (the journal
+    failing mid-run: a full disk, a file damaged meanwhile), when that is all they hold."""
+    if isinstance(error, JournalError):
+        return None  # raised as it is
+    leaves: list[BaseException] = []
+    pending = [error]
+    while pending:
+        inner = pending.pop()
+        nested = getattr(inner, "exceptions", None)  # a (Base)ExceptionGroup: no import on 3.10
+        if isinstance(inner, BaseException) and isinstance(nested, tuple) and nested:
+            pending.extend(nested)
+        else:
+            leaves.append(inner)
+    failures = [leaf for leaf in leaves if isinstance(leaf, JournalError)]
+    return failures[0] if failures and len(failures) == len(leaves) else None
