@@ -25,7 +25,7 @@ import anyio
 
 from ..errors import APIError, ContactGroupsError, InterruptedCallError, JournalError
 from .journalfile import FORMAT, Journal, JournalPath
-from .ledger import PENDING_SLICE, Action, Item, LedgerBase, Outcome, TargetInfo
+from .ledger import PENDING_SLICE, UNSURE_SLICE, Action, Item, LedgerBase, Outcome, TargetInfo
 from .records import (
     BLOCK,
     CODE_OUTCOME,
@@ -41,6 +41,7 @@ from .records import (
     code_of,
     keys_at,
     keys_between,
+    last_errors,
     load_errors,
     pack,
     replay,
@@ -259,31 +260,32 @@ class JournalLedger(LedgerBase):
         row = self._rows[index]
         return await self.journal.run(partial(keys_between, target=row, start=start, end=end))
 
-    async def unsure(self, index: int) -> list[tuple[str, ContactGroupsError]]:
-        await self.flush()
-        codes = self._codes[index]
+    async def unsure(self, index: int) -> AsyncIterator[list[tuple[str, ContactGroupsError]]]:
+        # a window of positions at a time: one window's ids, keys and errors in memory
+        codes, row, taken = self._codes[index], self._rows[index], self._taken[index]
         failed = STATE[Outcome.FAILED]
         marks = (failed + UNSURE, failed + RETRY + UNSURE)
-        if not any(codes.count(mark) for mark in marks):
-            return []
+        for start in range(0, len(codes), UNSURE_SLICE):
+            end = min(start + UNSURE_SLICE, len(codes))
+            if not any(codes.count(mark, start, end) for mark in marks):
+                continue
+            await self.flush()  # the errors are read from the log
 
-        def read(db: sqlite3.Connection) -> list[tuple[int, str, ContactGroupsError]]:
-            last: dict[int, int] = {}
-            for error_id, data in db.execute(
-                "SELECT error, positions FROM log WHERE target=? AND state IN (?, ?) ORDER BY id",
-                (self._rows[index], *marks),
-            ):
-                last.update(dict.fromkeys(unpack(data), error_id))
-            positions = sorted(p for p in last if codes[p] in marks)
-            errors = load_errors(db, {last[p] for p in positions})
-            keys = self._keys_at(db, index, positions)
-            return [(p, k, errors[last[p]]) for p, k in zip(positions, keys, strict=True)]
+            def read(
+                db: sqlite3.Connection, start: int = start, end: int = end
+            ) -> list[tuple[int, str, ContactGroupsError]]:
+                last = last_errors(db, row, start, end, range(marks[0], marks[-1] + 1))
+                positions = [p for span in runs(codes, marks, start, end) for p in span]
+                errors = load_errors(db, {last[p] or 0 for p in positions})
+                keys = self._keys_at(db, index, positions)
+                return [(p, k, errors[last[p] or 0]) for p, k in zip(positions, keys, strict=True)]
 
-        unsure = await self.journal.run(read)
-        taken = self._taken[index]
-        for position, key, _ in unsure:
-            taken[key] = position
-        return [(key, error) for _, key, error in unsure]
+            unsure = await self.journal.run(read)
+            for position, key, _ in unsure:
+                taken[key] = position
+            yield [(key, error) for _, key, error in unsure]
+            for _, key, _ in unsure:  # read back and still unclear, or proven not landed
+                taken.pop(key, None)
 
     def _keys_at(self, db: sqlite3.Connection, index: int, positions: Sequence[int]) -> list[str]:
         held = self._keys[index]
@@ -296,37 +298,35 @@ class JournalLedger(LedgerBase):
 
     # -- reading for the report (synchronous, on a connection of its own) --------------------------
 
-    def _failures(self, db: sqlite3.Connection, index: int) -> dict[int, ContactGroupsError]:
-        """Each failed id's error, by position. An id read back as in flight (a stopped job's
-        ledger) is interrupted; a live job's id in flight keeps its outcome until recorded."""
+    def _failures(
+        self, db: sqlite3.Connection, index: int, start: int, end: int
+    ) -> dict[int, ContactGroupsError]:
+        """Each failed id's error from position ``start`` to ``end``. An id read back as in
+        flight (a stopped job's ledger) is interrupted; a live job's id in flight keeps its
+        outcome until recorded."""
         row = self._rows[index]
         failed, in_flight = STATE[Outcome.FAILED], IN_FLIGHT
-        last: dict[int, int | ContactGroupsError] = {}
-        for error_id, data in db.execute(
-            "SELECT error, positions FROM log WHERE target=? AND state>=? AND state<? ORDER BY id",
-            (row, failed, in_flight),
-        ):
-            last.update(dict.fromkeys(unpack(data), error_id))
+        last: dict[int, int | ContactGroupsError | None] = {}
+        last.update(last_errors(db, row, start, end, range(failed, in_flight)))
         for target, _, error, data in (*self._batch, *self._writes):  # not yet on disk
             if target == row and error is not None:
-                last.update(dict.fromkeys(unpack(data), error))
+                last.update((p, error) for p in unpack(data) if start <= p < end)
         codes = self._codes[index]
         stored = load_errors(db, {e for e in last.values() if isinstance(e, int)})
         errors = {
-            p: e if isinstance(e, ContactGroupsError) else stored[e]
+            p: e if isinstance(e, ContactGroupsError) else stored[e or 0]
             for p, e in last.items()
             if failed <= codes[p] < in_flight
         }
-        errors.update(
-            dict.fromkeys((p for s in runs(codes, (in_flight,)) for p in s), _INTERRUPTED)
-        )
+        interrupted = (p for s in runs(codes, (in_flight,), start, end) for p in s)
+        errors.update(dict.fromkeys(interrupted, _INTERRUPTED))
         return errors
 
     def items(self, index: int) -> Iterator[Item]:
         with self.journal.reading() as db:
-            errors = self._failures(db, index)
             codes = self._codes[index]
             for first, keys, given in blocks_from(db, self._rows[index], 0):
+                errors = self._failures(db, index, first, first + len(keys))  # block by block
                 for position, key in enumerate(keys, first):
                     outcome = CODE_OUTCOME[codes[position]]
                     yield key, outcome, errors.get(position), given.get(key)
@@ -348,7 +348,8 @@ class JournalLedger(LedgerBase):
 
     def error(self, index: int, contact_id: str) -> ContactGroupsError | None:
         with self.journal.reading() as db:
-            return self._failures(db, index).get(self._position(db, index, contact_id))
+            position = self._position(db, index, contact_id)
+            return self._failures(db, index, position, position + 1).get(position)
 
 
 def _stored_job(journal: Journal, part: str) -> dict[str, Any] | None:

@@ -35,6 +35,8 @@ Action = Literal["add", "remove"]
 
 #: Ids one read of the pending ids hands the job at most (a journal streams them in such slices).
 PENDING_SLICE = 10_000
+#: Unclear ids handed to the read-back at once (a journal reads them from disk window by window).
+UNSURE_SLICE = 50_000
 
 
 class Outcome(str, enum.Enum):
@@ -156,9 +158,10 @@ class LedgerBase:
         repeated."""
         raise NotImplementedError
 
-    async def unsure(self, index: int) -> list[tuple[str, ContactGroupsError]]:
+    def unsure(self, index: int) -> AsyncIterator[list[tuple[str, ContactGroupsError]]]:
         """Failed ids whose call may have landed (``maybe_landed``), with their errors: the ones
-        to verify."""
+        to verify, in slices of at most ``UNSURE_SLICE``. Each slice is to be settled before the
+        next is asked for."""
         raise NotImplementedError
 
     async def longest_wait(self, index: int) -> float:
@@ -291,8 +294,10 @@ class Ledger(LedgerBase):
         for start in range(0, len(ids), PENDING_SLICE):
             yield ids[start : start + PENDING_SLICE]
 
-    async def unsure(self, index: int) -> list[tuple[str, ContactGroupsError]]:
-        return [(i, e) for i, e in self._errors[index].items() if e.maybe_landed]
+    async def unsure(self, index: int) -> AsyncIterator[list[tuple[str, ContactGroupsError]]]:
+        unsure = [(i, e) for i, e in self._errors[index].items() if e.maybe_landed]
+        for start in range(0, len(unsure), UNSURE_SLICE):
+            yield unsure[start : start + UNSURE_SLICE]
 
     async def longest_wait(self, index: int) -> float:
         waits = [

@@ -44,6 +44,7 @@ __all__ = [
     "code_of",
     "keys_at",
     "keys_between",
+    "last_errors",
     "load_errors",
     "pack",
     "replay",
@@ -94,7 +95,7 @@ CREATE TABLE IF NOT EXISTS seen (
 CREATE TABLE IF NOT EXISTS errors (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS log (
     id INTEGER PRIMARY KEY, target INTEGER NOT NULL, state INTEGER NOT NULL, error INTEGER,
-    positions BLOB NOT NULL);
+    positions BLOB NOT NULL, low INTEGER, high INTEGER);
 CREATE INDEX IF NOT EXISTS log_target ON log (target, state);
 """
 
@@ -222,8 +223,9 @@ def add_block(
             if error is not None:
                 row = (target, code_of(Outcome.FAILED, error), _error_row(db, error))
                 db.execute(
-                    "INSERT INTO log (target, state, error, positions) VALUES (?, ?, ?, ?)",
-                    (*row, pack([position])),
+                    "INSERT INTO log (target, state, error, positions, low, high) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (*row, pack([position]), position, position),
                 )
 
 
@@ -322,9 +324,38 @@ def write_all(db: sqlite3.Connection, writes: list[Write]) -> None:
             error_id = error_ids.get(id(error))
             if error_id is None:
                 error_id = error_ids[id(error)] = _error_row(db, error)
-        rows.append((target, state, error_id, positions))
-    db.executemany("INSERT INTO log (target, state, error, positions) VALUES (?, ?, ?, ?)", rows)
+        rows.append((target, state, error_id, positions, *_bounds(positions)))
+    db.executemany(
+        "INSERT INTO log (target, state, error, positions, low, high) VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     db.execute("COMMIT")
+
+
+def _bounds(packed: bytes) -> tuple[int | None, int | None]:
+    """The lowest and highest position of a row (what ``last_errors`` selects rows by)."""
+    positions = unpack(packed)
+    return (min(positions), max(positions)) if positions else (None, None)
+
+
+def last_errors(
+    db: sqlite3.Connection, target: int, start: int, end: int, states: range
+) -> dict[int, int | None]:
+    """For each position from ``start`` to ``end`` (excluded) that a log row with a state in
+    ``states`` names, the error of the last such row: one window's worth in memory, however
+    many ids the target has."""
+    last: dict[int, int | None] = {}
+    for error_id, data in db.execute(
+        "SELECT error, positions FROM log WHERE target=? AND state>=? AND state<? "
+        "AND (low IS NULL OR (low<? AND high>=?)) ORDER BY id",
+        (target, states.start, states.stop, end, start),
+    ):
+        positions = unpack(data)
+        if positions and start <= min(positions) and max(positions) < end:
+            last.update(dict.fromkeys(positions, error_id))
+        else:
+            last.update((p, error_id) for p in positions if start <= p < end)
+    return last
 
 
 def store_held(db: sqlite3.Connection, target: int, ids: Target) -> None:

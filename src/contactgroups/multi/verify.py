@@ -16,46 +16,42 @@ from ..errors import APIError, ContactGroupsError, OutcomeUnknownError, Unexpect
 from ..membership import ChecksMembers, MembershipAdapter
 from .ledger import Action, LedgerBase, Outcome, done_outcome
 
-__all__ = ["VERIFY_SLICE", "verify"]
+__all__ = ["verify"]
 
 logger = logging.getLogger("contactgroups.multi")
-
-#: Unclear ids asked about at once (a whole group read settles any number of them).
-VERIFY_SLICE = 50_000
 
 
 async def verify(ledger: LedgerBase, index: int, action: Action) -> None:
     """Settle target ``index``'s failed ids whose call may have landed: those now in the wanted
     state are done; those provably not stay failed with their errors; the rest get an
-    ``OutcomeUnknownError``."""
-    errors = dict(await ledger.unsure(index))
-    if not errors:
-        return
-    unsure = list(errors)
-    adapter: MembershipAdapter = ledger.targets[index].adapter  # type: ignore[attr-defined]
-    group_id = ledger.targets[index].group_id
-    wanted = action == "add"
-    done = done_outcome(action)
-    for start in range(0, len(unsure), VERIFY_SLICE):
-        ids = unsure[start : start + VERIFY_SLICE]
-        try:
-            present = await _members_among(adapter, group_id, ids)
-        except ContactGroupsError as error:
-            _unknown(ledger, index, ids, errors, error)
-            continue
-        except Exception as error:  # a bug in a read-back must not sink the job
-            logger.error("bug: reading back %s raised", adapter.provider, exc_info=error)
-            bug = UnexpectedError(error, provider=adapter.provider)
-            _unknown(ledger, index, ids, errors, bug)
-            continue
-        settled = [i for i in ids if i in present and present[i] == wanted]
-        unanswered = [i for i in ids if i not in present]
-        if settled:
-            ledger.set(index, settled, done)
-        if unanswered:
-            reason = ContactGroupsError(f"{adapter.provider} did not answer for these ids")
-            _unknown(ledger, index, unanswered, errors, reason)
+    ``OutcomeUnknownError``. A slice of the ledger's at a time (bounded memory)."""
+    async for unsure in ledger.unsure(index):
+        await _settle(ledger, index, action, dict(unsure))
     await ledger.flush()
+
+
+async def _settle(
+    ledger: LedgerBase, index: int, action: Action, errors: Mapping[str, ContactGroupsError]
+) -> None:
+    ids = list(errors)
+    adapter: MembershipAdapter = ledger.targets[index].adapter  # type: ignore[attr-defined]
+    try:
+        present = await _members_among(adapter, ledger.targets[index].group_id, ids)
+    except ContactGroupsError as error:
+        _unknown(ledger, index, ids, errors, error)
+        return
+    except Exception as error:  # a bug in a read-back must not sink the job
+        logger.error("bug: reading back %s raised", adapter.provider, exc_info=error)
+        _unknown(ledger, index, ids, errors, UnexpectedError(error, provider=adapter.provider))
+        return
+    wanted = action == "add"
+    settled = [i for i in ids if i in present and present[i] == wanted]
+    unanswered = [i for i in ids if i not in present]
+    if settled:
+        ledger.set(index, settled, done_outcome(action))
+    if unanswered:
+        reason = ContactGroupsError(f"{adapter.provider} did not answer for these ids")
+        _unknown(ledger, index, unanswered, errors, reason)
 
 
 async def _members_among(
