@@ -233,3 +233,18 @@ async def test_a_damaged_journal_is_refused_not_misread(tmp_path: Path, damage: 
         with pytest.raises(JournalError, match="damaged"):
             await multi.add([target], journal=journal)
         assert len(fake.requests) == before
+
+
+async def test_a_sync_journal_does_not_grow_with_every_run(tmp_path: Path) -> None:
+    """Each run plans its parts again; the errors only the last run's rows named go with them."""
+    journal = tmp_path / "sync.db"
+    async with MessageBirdFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(20)
+        sizes = []
+        for _ in range(4):  # two ids refused on every run: an error stored for each
+            report = await multi.sync(client, group, [*ids, None, ""], journal=journal)
+            assert not report.ok
+            with sqlite3.connect(journal) as db:
+                sizes.append(db.execute("SELECT COUNT(*) FROM errors").fetchone()[0])
+    assert sizes[0] > 0 and sizes[-1] == sizes[0]

@@ -192,6 +192,8 @@ def clear_part(db: sqlite3.Connection, part: str) -> None:
     old = [(r[0],) for r in db.execute("SELECT id FROM targets WHERE part=?", (part,))]
     for table in ("blocks", "seen", "log"):
         db.executemany(f"DELETE FROM {table} WHERE target=?", old)
+    if old:  # the errors only those rows named (a sync's journal would grow on every run)
+        db.execute("DELETE FROM errors WHERE id NOT IN (SELECT error FROM log WHERE error > 0)")
     db.execute("DELETE FROM targets WHERE part=?", (part,))
     names = (f"job:{part}", f"options:{part}", f"ended:{part}")  # how the last run ended too
     db.execute("DELETE FROM meta WHERE name IN (?, ?, ?)", names)
