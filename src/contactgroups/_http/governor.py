@@ -7,14 +7,24 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
 - **growth** while the account is healthy: before the first overload, +1 per success (the
   limit grows by half or more each round trip, "slow start"); after one, along a cubic curve
   back to the limit where it happened and, if nothing happens there, past it (TCP CUBIC). Only
-  a request that found at least half the limit in use makes it grow, and only while latency
-  stays flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
-  ``baseline_seconds``, plus ``latency_slack``).
+  a request that found at least half the limit in use makes it grow, only while latency stays
+  flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
+  ``baseline_seconds``, plus ``latency_slack``) and only while the throughput grows with it.
+- **queue**: every round (twice the limit of answers) the throughput is taken by Little's law
+  (calls in flight over latency). Calls in flight grown by a fifth since an earlier round while
+  the answers a second grew by less than half as much (a vendor past its capacity queues what
+  it cannot serve: more calls only wait longer) stops growth; a second such round sets the limit
+  to the calls that throughput needs without a queue (it times the lowest latency, plus a fifth;
+  at most a halving), where growth resumes slowly (the cubic curve's plateau), as Vegas, BBR and
+  Gradient2 settle near the knee. A throughput that fell instead is a stall, not a queue.
 - **cut** on an overload (429, 503 or a timeout, as ``retry.is_overload`` says): the limit times
   ``backoff``. Latency past the tolerance stops growth at once and, if requests started after it
   was first seen are slow too (a queue, not a stall), cuts by ``latency_backoff``, never below
-  the start (latency alone never makes a job slower than a fixed default would be). A burst of
-  overloads from requests that were already in flight when the limit was cut counts once.
+  the start; at the start, fewer calls (as many as the throughput needs without a queue) are
+  tried for one round, once per ``baseline_seconds``, and kept only if the throughput held (the
+  start was past the vendor's capacity): latency alone never makes a job slower than a fixed
+  default would be. A burst of overloads from requests that were already in flight when the
+  limit was cut counts once.
 - **pause**: a 429 or 503 with ``Retry-After`` stops every request of the account (single calls
   and bulk alike) until the time given, if that is within the retry policy's
   ``retry_after_max`` (the SDK waits no longer on its own: a longer one is the caller's to
@@ -60,6 +70,23 @@ _GOVERNED: contextvars.ContextVar[AccountGovernor | None] = contextvars.ContextV
 _CUBIC_C = 0.4
 # the smoothed latency follows each new sample by this share
 _SMOOTHING = 0.2
+# the queue rule: a round is this many times the limit of answers (about as many round trips);
+# a queue is the calls in flight grown by _GREW since an earlier round while the throughput grew
+# by less than _GAIN of that (1: in proportion; a queue adds none) but fell by no more than
+# _FELL (a throughput that falls is a stall or a collapse, for the other rules)
+_ROUND = 2
+_GREW = 1.2
+_GAIN = 0.5
+_FELL = 0.8
+# a limit tried below the floor is kept if its first round's throughput is this share of the one
+# before
+_KEPT = 0.9
+# past a queue the limit goes back to the calls in flight its throughput needs without one (times
+# the lowest latency), times this: the lowest latency is the fastest answer, not the usual one
+_HEADROOM = 1.2
+# rounds kept: at most _ROUNDS_KEPT, those of the last baseline_seconds, at least _ROUNDS_OLD
+_ROUNDS_KEPT = 64
+_ROUNDS_OLD = 4
 
 
 def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -173,6 +200,11 @@ class AccountGovernor:
         self._next_start = -math.inf
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
         self._smoothed: float | None = None
+        self._round = _Round(_ROUND * self.capacity)
+        self._rounds: collections.deque[_Measured] = collections.deque(maxlen=_ROUNDS_KEPT)
+        self._queue_seen = False  # the last round read as a queue (once may be a stall)
+        self._probe: tuple[float, float] | None = None  # (limit, rate) before a try below the floor
+        self._probe_after = -math.inf  # no try below the floor before this
         self._waiters: collections.deque[_Waiter] = collections.deque()
 
     # -- the rules (pure: every time is passed in) ---------------------------------------------
@@ -223,13 +255,18 @@ class AccountGovernor:
             return True
         return latency <= baseline * self.policy.latency_tolerance + self.policy.latency_slack
 
-    def on_success(self, latency: float, *, started: float, busy: bool, now: float) -> None:
-        """A request started at ``started`` was answered after ``latency`` seconds; ``busy``:
-        it held a slot and found at least half of them in use (no growth for a limit nobody
-        needs, as TCP grows only a window that is used)."""
+    def on_success(
+        self, latency: float, *, started: float, busy: bool, now: float, in_flight: int
+    ) -> None:
+        """A request started at ``started`` with ``in_flight`` calls in flight (itself included)
+        was answered after ``latency`` seconds; ``busy``: it held a slot and found at least half
+        of them in use (no growth for a limit nobody needs, as TCP grows only a window that is
+        used)."""
         self.on_latency(latency, now)
         if started < self._cut_at:
             return  # it was in flight when the limit was cut: it says nothing about the new one
+        if busy and self._queued(in_flight, latency, now):
+            return
         if not self.latency_flat():
             # a queue at the vendor lasts; a stall (a busy host, a lost packet) passes: cut only
             # if requests started after latency was first seen high are slow too
@@ -239,6 +276,8 @@ class AccountGovernor:
                 self._slow_since = None
                 if self.limit > self._floor:
                     self._cut(self.policy.latency_backoff, now, floor=self._floor)
+                else:
+                    self._try_below_floor(now)
             return
         self._slow_since = None
         if not busy:
@@ -252,6 +291,88 @@ class AccountGovernor:
             grown = min(grown, self.limit + 1.0)  # never more than one slot per answer
         self.limit = self.policy.clamp(grown)
         self._wake()
+
+    def _queued(self, in_flight: int, latency: float, now: float) -> bool:
+        """Count one busy answer into the round; whether the vendor queues (no growth then).
+
+        At the end of a round its throughput is taken by Little's law (calls in flight over
+        latency). Calls in flight grown by ``_GREW`` since an earlier round without the
+        throughput growing with them is a queue: growth stops at once and, if the next round says
+        so too (a stall passes, a queue lasts), the limit goes back to the calls in flight that
+        throughput needs without a queue (``_knee``) and grows from there along the cubic
+        curve's plateau. Unlike the latency tolerance this may go below the start: the throughput
+        measured says that fewer calls serve as many.
+        """
+        measured = self._round.add(in_flight, latency, now)
+        if measured is None:
+            return self._queue_seen
+        self._round = _Round(_ROUND * self.capacity)
+        rounds = self._rounds
+        # the last few are kept whatever their age: a slow vendor's rounds may be long
+        while len(rounds) > _ROUNDS_OLD and now - rounds[0].at > self.policy.baseline_seconds:
+            rounds.popleft()
+        earlier = next(
+            (r for r in reversed(rounds) if r.in_flight * _GREW <= measured.in_flight), None
+        )
+        rounds.append(measured)
+        if self._probe is not None:
+            self._tried(self._probe, measured.rate, now)
+            return False
+        if earlier is None or not (
+            earlier.rate * _FELL
+            <= measured.rate
+            < earlier.rate * (1 + _GAIN * (measured.in_flight / earlier.in_flight - 1))
+        ):
+            self._queue_seen = False
+            return False
+        if not self._queue_seen:
+            self._queue_seen = True
+            return True
+        self._queue_seen = False
+        target = self._knee(measured.rate)
+        if target < self.limit:
+            self._settle(target, now)
+        return True
+
+    def _knee(self, rate: float) -> float:
+        """The calls in flight ``rate`` answers a second need without a queue (times the lowest
+        latency), with ``_HEADROOM``; never less than half the limit (TCP's deepest cut)."""
+        baseline = self.baseline()
+        assert baseline is not None  # a round has answers, each recorded first
+        return self.policy.clamp(max(rate * baseline * _HEADROOM, self.limit / 2))
+
+    def _settle(self, limit: float, now: float) -> None:
+        """Set the limit where the cubic curve's plateau starts: growth past it is slow."""
+        self.limit = limit
+        self._w_max = limit
+        self._cut_share = 1.0
+        self._epoch = self._cut_at = now
+        self._round = _Round(_ROUND * self.capacity)
+        self._queue_seen = False
+        self._wake()
+
+    def _try_below_floor(self, now: float) -> None:
+        """Latency is past the tolerance with the limit at or below the floor (the start, which
+        may be past the vendor's capacity): try the calls in flight the last round's throughput
+        needs without a queue, once per ``baseline_seconds``; the next round decides."""
+        if self._probe is not None or now < self._probe_after or not self._rounds:
+            return
+        rate = self._rounds[-1].rate
+        target = self._knee(rate)
+        if target < self.limit:
+            self._probe = (self.limit, rate)
+            self._settle(target, now)
+
+    def _tried(self, probe: tuple[float, float], rate: float, now: float) -> None:
+        """The first round of a try below the floor: kept if its throughput held (fewer calls
+        served as many: the floor comes down with it), else back to the limit before."""
+        before, rate_before = probe
+        self._probe = None
+        if rate >= rate_before * _KEPT:
+            self._floor = self.limit
+        else:
+            self._probe_after = now + self.policy.baseline_seconds
+            self._settle(before, now)
 
     def on_overload(self, *, started: float, now: float) -> None:
         """A request started at ``started`` met a 429, 503 or timeout: cut the limit once."""
@@ -310,6 +431,7 @@ class AccountGovernor:
                 await self._take()
                 slot.held = True
                 slot.busy = 2 * (self.in_flight + self.waiting()) >= self.capacity
+                slot.in_flight = self.in_flight
             if not slot.held:
                 raise budget.out_of_time("waiting for a free slot", provider, maybe_landed)
         try:
@@ -361,6 +483,37 @@ class AccountGovernor:
         return len(self._waiters)
 
 
+@attrs.frozen
+class _Measured:
+    """One round: the mean calls in flight, the throughput (calls a second), when it ended."""
+
+    in_flight: float
+    rate: float
+    at: float
+
+
+@attrs.define
+class _Round:
+    """The answers of the round being measured (``size`` of them, set when it begins, so that
+    a limit growing during the round does not stretch it): their calls in flight and latency."""
+
+    size: int
+    answers: int = 0
+    in_flight: float = 0.0
+    latency: float = 0.0
+
+    def add(self, in_flight: int, latency: float, now: float) -> _Measured | None:
+        """Count one answer; at the last, the round measured."""
+        self.answers += 1
+        self.in_flight += in_flight
+        self.latency += latency
+        if self.answers < self.size or self.latency <= 0:
+            return None
+        # Little's law: throughput = calls in flight / latency, both as means of the round (the
+        # calls in flight when each started: those ahead of it are what it waits for)
+        return _Measured(self.in_flight / self.answers, self.in_flight / self.latency, now)
+
+
 @attrs.define(eq=False)
 class _Waiter:
     event: anyio.Event = attrs.field(factory=anyio.Event)
@@ -378,6 +531,7 @@ class Slot:
     held: bool = False
     busy: bool = False  # it found at least half the slots in use
     started: float = 0.0
+    in_flight: int = 0  # the governor's calls in flight when it took its slot (itself included)
     done: bool = False
 
     def __enter__(self) -> Slot:
@@ -408,7 +562,13 @@ class Slot:
             if retry_after is not None and retry_after <= self.pause_cap:
                 governor.pause(retry_after, now)
         else:
-            governor.on_success(now - self.started, started=self.started, busy=self.busy, now=now)
+            governor.on_success(
+                now - self.started,
+                started=self.started,
+                busy=self.busy,
+                now=now,
+                in_flight=self.in_flight,
+            )
         self.release()
 
     def release(self) -> None:
