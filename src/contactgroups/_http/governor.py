@@ -53,6 +53,8 @@ import anyio
 import attrs
 
 from ..errors import ContactGroupsError, InvalidRequestError
+from .governor_policy import DEFAULT_GOVERNOR, GovernorPolicy
+from .queue import QueueRule
 from .retry import is_overload, parse_retry_after
 from .timeouts import CallBudget
 
@@ -70,95 +72,9 @@ _GOVERNED: contextvars.ContextVar[AccountGovernor | None] = contextvars.ContextV
 _CUBIC_C = 0.4
 # the smoothed latency follows each new sample by this share
 _SMOOTHING = 0.2
-# the queue rule: a round is this many times the limit of answers (about as many round trips);
-# a queue is the calls in flight grown by _GREW since an earlier round while the throughput grew
-# by less than _GAIN of that (1: in proportion; a queue adds none) but fell by no more than
-# _FELL (a throughput that falls is a stall or a collapse, for the other rules)
-_ROUND = 2
-_GREW = 1.2
-_GAIN = 0.5
-_FELL = 0.8
-# a limit tried below the floor is kept if its first round's throughput is this share of the one
-# before
-_KEPT = 0.9
 # past a queue the limit goes back to the calls in flight its throughput needs without one (times
 # the lowest latency), times this: the lowest latency is the fastest answer, not the usual one
 _HEADROOM = 1.2
-# rounds kept: at most _ROUNDS_KEPT, those of the last baseline_seconds, at least _ROUNDS_OLD
-_ROUNDS_KEPT = 64
-_ROUNDS_OLD = 4
-
-
-def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidRequestError(f"{attribute.name} must be a whole number >= 1, not {value!r}")
-
-
-def _positive_or_none(_: object, attribute: attrs.Attribute[float | None], value: object) -> None:
-    if value is not None and not (
-        isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf
-    ):
-        raise InvalidRequestError(f"{attribute.name} must be a positive number, not {value!r}")
-
-
-def _over_zero(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    _positive_or_none(instance, attribute, value)  # type: ignore[arg-type]
-
-
-def _not_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 <= value < math.inf:
-        raise InvalidRequestError(f"{attribute.name} must be a number >= 0, not {value!r}")
-
-
-def _share(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 < value < 1:
-        raise InvalidRequestError(f"{attribute.name} must be between 0 and 1, not {value!r}")
-
-
-def _over_one(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 1 < value < math.inf:
-        raise InvalidRequestError(f"{attribute.name} must be above 1, not {value!r}")
-
-
-@attrs.frozen(kw_only=True)
-class GovernorPolicy:
-    """How the requests of one vendor account are governed (the rules: ``governor`` module).
-
-    Attributes:
-        initial: requests in flight at first (None: ``multi`` starts at the adapter's
-            ``default_concurrency``, single calls at ``min(8, max_concurrency)``).
-        min_concurrency: the limit is never cut below this.
-        max_concurrency: the limit never grows past this (the ceiling).
-        rate: at most this many request starts per second (None: no ceiling).
-        latency_tolerance: the limit stops growing, and is cut, once the smoothed latency is
-            this many times the lowest seen lately, plus ``latency_slack`` seconds (so that the
-            jitter of a fast network is not taken for a queue at the vendor).
-        backoff: the share of the limit kept after a 429, 503 or timeout.
-        latency_backoff: the share kept when latency went past the tolerance.
-        baseline_seconds: how far back "the lowest latency seen lately" looks.
-    """
-
-    initial: int | None = attrs.field(default=None)
-    min_concurrency: int = attrs.field(default=1, validator=_at_least_one)
-    max_concurrency: int = attrs.field(default=64, validator=_at_least_one)
-    rate: float | None = attrs.field(default=None, validator=_positive_or_none)
-    latency_tolerance: float = attrs.field(default=1.5, validator=_over_one)
-    latency_slack: float = attrs.field(default=0.005, validator=_not_negative)
-    backoff: float = attrs.field(default=0.7, validator=_share)
-    latency_backoff: float = attrs.field(default=0.9, validator=_share)
-    baseline_seconds: float = attrs.field(default=10.0, validator=_over_zero)
-
-    def __attrs_post_init__(self) -> None:
-        if self.initial is not None:
-            _at_least_one(self, attrs.fields(GovernorPolicy).initial, self.initial)  # type: ignore[arg-type]
-        if self.min_concurrency > self.max_concurrency:
-            raise InvalidRequestError("min_concurrency must not be above max_concurrency")
-
-    def clamp(self, limit: float) -> float:
-        return min(float(self.max_concurrency), max(float(self.min_concurrency), limit))
-
-
-DEFAULT_GOVERNOR = GovernorPolicy()
 
 
 class AccountGovernor:
@@ -200,11 +116,7 @@ class AccountGovernor:
         self._next_start = -math.inf
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
         self._smoothed: float | None = None
-        self._round = _Round(_ROUND * self.capacity)
-        self._rounds: collections.deque[_Measured] = collections.deque(maxlen=_ROUNDS_KEPT)
-        self._queue_seen = False  # the last round read as a queue (once may be a stall)
-        self._probe: tuple[float, float] | None = None  # (limit, rate) before a try below the floor
-        self._probe_after = -math.inf  # no try below the floor before this
+        self._queue = QueueRule(self.capacity, self.policy.baseline_seconds)
         self._waiters: collections.deque[_Waiter] = collections.deque()
 
     # -- the rules (pure: every time is passed in) ---------------------------------------------
@@ -293,42 +205,26 @@ class AccountGovernor:
         self._wake()
 
     def _queued(self, in_flight: int, latency: float, now: float) -> bool:
-        """Count one busy answer into the round; whether the vendor queues (no growth then).
+        """Count one busy answer into the queue rule's round; whether growth stops.
 
-        At the end of a round its throughput is taken by Little's law (calls in flight over
-        latency). Calls in flight grown by ``_GREW`` since an earlier round without the
-        throughput growing with them is a queue: growth stops at once and, if the next round says
-        so too (a stall passes, a queue lasts), the limit goes back to the calls in flight that
-        throughput needs without a queue (``_knee``) and grows from there along the cubic
-        curve's plateau. Unlike the latency tolerance this may go below the start: the throughput
-        measured says that fewer calls serve as many.
+        A round read as a queue (``queue`` module) stops growth; the next one too sets the limit
+        to the calls in flight its throughput needs without a queue (``_knee``), where growth
+        resumes along the cubic curve's plateau. Unlike the latency tolerance this may go below
+        the start: the throughput measured says that fewer calls serve as many.
         """
-        measured = self._round.add(in_flight, latency, now)
+        rule = self._queue
+        measured = rule.measure(in_flight, latency, now, self.capacity)
         if measured is None:
-            return self._queue_seen
-        self._round = _Round(_ROUND * self.capacity)
-        rounds = self._rounds
-        # the last few are kept whatever their age: a slow vendor's rounds may be long
-        while len(rounds) > _ROUNDS_OLD and now - rounds[0].at > self.policy.baseline_seconds:
-            rounds.popleft()
-        earlier = next(
-            (r for r in reversed(rounds) if r.in_flight * _GREW <= measured.in_flight), None
-        )
-        rounds.append(measured)
-        if self._probe is not None:
-            self._tried(self._probe, measured.rate, now)
+            return rule.seen
+        if rule.probe is not None:
+            before = rule.tried(measured.rate, now)
+            if before is None:
+                self._floor = self.limit  # as many answers from fewer calls: the floor follows
+            else:
+                self._settle(before, now)
             return False
-        if earlier is None or not (
-            earlier.rate * _FELL
-            <= measured.rate
-            < earlier.rate * (1 + _GAIN * (measured.in_flight / earlier.in_flight - 1))
-        ):
-            self._queue_seen = False
-            return False
-        if not self._queue_seen:
-            self._queue_seen = True
-            return True
-        self._queue_seen = False
+        if not rule.confirms(measured):
+            return rule.seen
         target = self._knee(measured.rate)
         if target < self.limit:
             self._settle(target, now)
@@ -347,32 +243,20 @@ class AccountGovernor:
         self._w_max = limit
         self._cut_share = 1.0
         self._epoch = self._cut_at = now
-        self._round = _Round(_ROUND * self.capacity)
-        self._queue_seen = False
+        self._queue.restart(self.capacity)
         self._wake()
 
     def _try_below_floor(self, now: float) -> None:
         """Latency is past the tolerance with the limit at or below the floor (the start, which
         may be past the vendor's capacity): try the calls in flight the last round's throughput
         needs without a queue, once per ``baseline_seconds``; the next round decides."""
-        if self._probe is not None or now < self._probe_after or not self._rounds:
+        rate = self._queue.may_try(now)
+        if rate is None:
             return
-        rate = self._rounds[-1].rate
         target = self._knee(rate)
         if target < self.limit:
-            self._probe = (self.limit, rate)
+            self._queue.probe = (self.limit, rate)
             self._settle(target, now)
-
-    def _tried(self, probe: tuple[float, float], rate: float, now: float) -> None:
-        """The first round of a try below the floor: kept if its throughput held (fewer calls
-        served as many: the floor comes down with it), else back to the limit before."""
-        before, rate_before = probe
-        self._probe = None
-        if rate >= rate_before * _KEPT:
-            self._floor = self.limit
-        else:
-            self._probe_after = now + self.policy.baseline_seconds
-            self._settle(before, now)
 
     def on_overload(self, *, started: float, now: float) -> None:
         """A request started at ``started`` met a 429, 503 or timeout: cut the limit once."""
@@ -481,37 +365,6 @@ class AccountGovernor:
 
     def waiting(self) -> int:
         return len(self._waiters)
-
-
-@attrs.frozen
-class _Measured:
-    """One round: the mean calls in flight, the throughput (calls a second), when it ended."""
-
-    in_flight: float
-    rate: float
-    at: float
-
-
-@attrs.define
-class _Round:
-    """The answers of the round being measured (``size`` of them, set when it begins, so that
-    a limit growing during the round does not stretch it): their calls in flight and latency."""
-
-    size: int
-    answers: int = 0
-    in_flight: float = 0.0
-    latency: float = 0.0
-
-    def add(self, in_flight: int, latency: float, now: float) -> _Measured | None:
-        """Count one answer; at the last, the round measured."""
-        self.answers += 1
-        self.in_flight += in_flight
-        self.latency += latency
-        if self.answers < self.size or self.latency <= 0:
-            return None
-        # Little's law: throughput = calls in flight / latency, both as means of the round (the
-        # calls in flight when each started: those ahead of it are what it waits for)
-        return _Measured(self.in_flight / self.answers, self.in_flight / self.latency, now)
 
 
 @attrs.define(eq=False)
