@@ -227,7 +227,9 @@ async def test_growth_stops_near_the_capacity_of_a_vendor_that_queues(
     assert gov.overloads == 0
 
 
-@pytest.mark.parametrize(("capacity", "service"), [(8, 0.02), (8, 0.05), (3, 0.02)])
+@pytest.mark.parametrize(
+    ("capacity", "service"), [(8, 0.02), (8, 0.05), (3, 0.02), (5, 0.02), (12, 0.03)]
+)
 async def test_a_start_past_the_capacity_comes_down_to_it(capacity: int, service: float) -> None:
     clock = FakeClock()
     gov = governor(clock, initial=16, max_concurrency=1000)

@@ -209,8 +209,8 @@ class AccountGovernor:
 
         A round read as a queue (``queue`` module) stops growth; the next one too sets the limit
         to the calls in flight its throughput needs without a queue (``_knee``), where growth
-        resumes along the cubic curve's plateau. Unlike the latency tolerance this may go below
-        the start: the throughput measured says that fewer calls serve as many.
+        resumes along the cubic curve's plateau; below the floor only as a try, which the next
+        round decides.
         """
         rule = self._queue
         measured = rule.measure(in_flight, latency, now, self.capacity)
@@ -218,16 +218,18 @@ class AccountGovernor:
             return rule.seen
         if rule.probe is not None:
             before = rule.tried(measured.rate, now)
-            if before is None:
-                self._floor = self.limit  # as many answers from fewer calls: the floor follows
-            else:
+            if before is not None:
                 self._settle(before, now)
-            return False
+                return False
+            self._floor = self.limit  # as many answers from fewer calls: the floor follows
+            return self._try_below_floor(now, measured.rate)  # and fewer still, if need be
         if not rule.confirms(measured):
             return rule.seen
-        target = self._knee(measured.rate)
-        if target < self.limit:
-            self._settle(target, now)
+        # below the floor only as a try, measured (a starved host reads as a queue too)
+        if not self._try_below_floor(now, measured.rate):
+            target = max(self._knee(measured.rate), self._floor)
+            if target < self.limit:
+                self._settle(target, now)
         return True
 
     def _knee(self, rate: float) -> float:
@@ -246,17 +248,22 @@ class AccountGovernor:
         self._queue.restart(self.capacity)
         self._wake()
 
-    def _try_below_floor(self, now: float) -> None:
-        """Latency is past the tolerance with the limit at or below the floor (the start, which
-        may be past the vendor's capacity): try the calls in flight the last round's throughput
-        needs without a queue, once per ``baseline_seconds``; the next round decides."""
-        rate = self._queue.may_try(now)
-        if rate is None:
-            return
+    def _try_below_floor(self, now: float, rate: float | None = None) -> bool:
+        """Try the calls in flight ``rate`` (or the last round's throughput) needs without a
+        queue, if that is below the floor (the start, which may be past the vendor's capacity)
+        and no try failed in the last ``baseline_seconds``; the next round decides (kept if the
+        throughput held). Whether a try began."""
+        last = self._queue.may_try(now)
+        if last is None:
+            return False
+        rate = last if rate is None else rate
         target = self._knee(rate)
-        if target < self.limit:
-            self._queue.probe = (self.limit, rate)
-            self._settle(target, now)
+        before = min(self.limit, self._floor)
+        if target >= before:
+            return False
+        self._queue.probe = (before, rate)
+        self._settle(target, now)
+        return True
 
     def on_overload(self, *, started: float, now: float) -> None:
         """A request started at ``started`` met a 429, 503 or timeout: cut the limit once."""
