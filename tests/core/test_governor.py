@@ -221,9 +221,9 @@ async def test_growth_stops_near_the_capacity_of_a_vendor_that_queues(
     gov = governor(clock, initial=start, max_concurrency=1000)
     limits = await bulk_job(gov, clock, Vendor(capacity, service), answers=40 * capacity + 2000)
     # past the capacity more calls only wait: the throughput stopped growing with them; the
-    # latency tolerance alone (1.5 times the lowest, plus 5 ms) let them reach 1.5 .. 1.8 times
-    assert capacity <= settled(limits) <= 1.35 * capacity
-    assert max(limits[len(limits) // 2 :]) <= 1.5 * capacity
+    # latency tolerance alone (1.5 times the lowest, plus 5 ms) let them reach about 1.8 times
+    assert capacity <= settled(limits) <= 1.4 * capacity
+    assert max(limits[len(limits) // 2 :]) <= 1.6 * capacity + 1  # one call more, probing
     assert gov.overloads == 0
 
 
@@ -235,8 +235,8 @@ async def test_a_start_past_the_capacity_comes_down_to_it(capacity: int, service
     gov = governor(clock, initial=16, max_concurrency=1000)
     limits = await bulk_job(gov, clock, Vendor(capacity, service), answers=3000)
     # fewer calls than the start were tried, answered as many a second and were kept
-    assert capacity <= settled(limits) <= 1.35 * capacity
-    assert max(limits[len(limits) // 2 :]) <= 1.5 * capacity
+    assert capacity <= settled(limits) <= 1.4 * capacity
+    assert max(limits[len(limits) // 2 :]) <= 1.6 * capacity + 1  # one call more, probing
 
 
 @pytest.mark.parametrize("slowdown", [0.0, 0.5])

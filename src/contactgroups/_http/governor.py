@@ -234,9 +234,12 @@ class AccountGovernor:
 
     def _knee(self, rate: float) -> float:
         """The calls in flight ``rate`` answers a second need without a queue (times the lowest
-        latency), with ``_HEADROOM``; never less than half the limit (TCP's deepest cut)."""
+        latency), with ``_HEADROOM``; no fewer than the best rate of the recent rounds needs
+        (on a starved host the rate falls with the limit: no ratchet down), nor than half the
+        limit (TCP's deepest cut)."""
         baseline = self.baseline()
         assert baseline is not None  # a round has answers, each recorded first
+        rate = max(rate, self._queue.best())
         return self.policy.clamp(max(rate * baseline * _HEADROOM, self.limit / 2))
 
     def _settle(self, limit: float, now: float) -> None:

@@ -115,6 +115,10 @@ class QueueRule:
         self.seen = queue and not confirmed
         return confirmed
 
+    def best(self) -> float:
+        """The highest throughput of the recent rounds (0 if none)."""
+        return max((r.rate for r in self._rounds), default=0.0)
+
     def may_try(self, now: float) -> float | None:
         """The last round's throughput, if a try below the floor may start now (none is on, and
         none failed in the last ``keep_seconds``)."""
