@@ -10,21 +10,23 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
   a request that found at least half the limit in use makes it grow, only while latency stays
   flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
   ``baseline_seconds``, plus ``latency_slack``) and only while the throughput grows with it.
-- **queue**: every round (twice the limit of answers) the throughput is taken by Little's law
-  (calls in flight over latency). Calls in flight grown by a fifth since an earlier round while
-  the answers a second grew by less than half as much (a vendor past its capacity queues what
-  it cannot serve: more calls only wait longer) stops growth; a second such round sets the limit
-  to the calls that throughput needs without a queue (it times the lowest latency, plus a fifth;
-  at most a halving), where growth resumes slowly (the cubic curve's plateau), as Vegas, BBR and
-  Gradient2 settle near the knee. A throughput that fell instead is a stall, not a queue.
+- **queue** (the ``queue`` module measures): every round (twice the limit of answers) the
+  throughput is taken by Little's law (calls in flight over latency). Calls in flight grown by a
+  fifth since an earlier round while the answers a second grew by less than half as much (a
+  vendor past its capacity queues what it cannot serve: more calls only wait longer) stops
+  growth; a second such round sets the limit to the calls the best recent throughput needs
+  without a queue (it times the lowest latency, plus a fifth; at most a halving), where growth
+  resumes slowly (the cubic curve's plateau), as Vegas, BBR and Gradient2 settle near the knee.
+  A throughput that fell instead is a stall, not a queue.
 - **cut** on an overload (429, 503 or a timeout, as ``retry.is_overload`` says): the limit times
   ``backoff``. Latency past the tolerance stops growth at once and, if requests started after it
-  was first seen are slow too (a queue, not a stall), cuts by ``latency_backoff``, never below
-  the start; at the start, fewer calls (as many as the throughput needs without a queue) are
-  tried for one round, once per ``baseline_seconds``, and kept only if the throughput held (the
-  start was past the vendor's capacity): latency alone never makes a job slower than a fixed
-  default would be. A burst of overloads from requests that were already in flight when the
-  limit was cut counts once.
+  was first seen are slow too (a queue, not a stall), cuts by ``latency_backoff``. Latency and
+  the queue rule never cut below the start (the floor) outright: below it fewer calls are only
+  tried, for one round, and kept if the throughput held (the start was past the vendor's
+  capacity; the floor comes down with them), else undone and not tried again for
+  ``baseline_seconds``: latency alone never makes a job slower than a fixed default would be. A
+  burst of overloads from requests that were already in flight when the limit was cut counts
+  once.
 - **pause**: a 429 or 503 with ``Retry-After`` stops every request of the account (single calls
   and bulk alike) until the time given, if that is within the retry policy's
   ``retry_after_max`` (the SDK waits no longer on its own: a longer one is the caller's to
