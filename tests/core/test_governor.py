@@ -3,7 +3,9 @@ the account-wide pause, the ceilings. Nothing here waits: the clock and the slee
 
 from __future__ import annotations
 
+import heapq
 import math
+import statistics
 
 import anyio
 import pytest
@@ -139,16 +141,113 @@ async def test_one_slow_round_trip_is_a_stall_not_a_queue() -> None:
     assert gov.limit > grown  # and it grows again once latency is back
 
 
-async def test_latency_alone_never_cuts_below_the_start() -> None:
+async def test_latency_alone_keeps_no_cut_below_the_start_that_answers_fewer() -> None:
     clock = FakeClock()
     gov = governor(clock, initial=10, max_concurrency=1000)
     await round_trip(gov, clock, took=0.02)  # the latency when all is well
     assert gov.limit > 10
-    for _ in range(15):  # 7.5 s: the fast answers are still in the 10 s baseline
+    seen = []
+    for _ in range(17):  # 8.5 s: the fast answers are still in the 10 s baseline
         await round_trip(gov, clock, took=0.5)
+        seen.append(gov.limit)
+    # cut to the start, then fewer calls tried (the start may be past the vendor's capacity):
+    # as slow with fewer calls is fewer answers a second, so back to the start
+    assert min(seen) < 10
     assert gov.limit == 10.0
-    await one_call(gov, clock, took=0.02, status=429)  # a refusal does
+    await one_call(gov, clock, took=0.02, status=429)  # a refusal does cut below
     assert gov.limit == 7.0
+
+
+# -- a vendor that queues past a capacity it does not tell ----------------------------------------
+
+
+class Vendor:
+    """Serves ``capacity`` calls at once, ``service`` seconds each, the rest wait their turn, so
+    latency grows with the calls in flight past it (None: no limit). ``slowdown``: the latency
+    also grows by this share at 64 calls in flight, as a host's does under load (while the
+    answers a second still grow with the calls)."""
+
+    def __init__(self, capacity: int | None, service: float = 0.02, slowdown: float = 0.0) -> None:
+        self.capacity = capacity
+        self.service = service
+        self.slowdown = slowdown
+        self.busy_until: list[float] = []  # a heap: when each of the busy servers is free
+
+    def done_at(self, now: float, in_flight: int) -> float:
+        took = self.service * (1 + self.slowdown * in_flight / 64)
+        if self.capacity is None:
+            return now + took
+        start = now
+        if len(self.busy_until) >= self.capacity:
+            start = max(now, heapq.heappop(self.busy_until))
+        heapq.heappush(self.busy_until, start + took)
+        return start + took
+
+
+async def bulk_job(
+    gov: AccountGovernor, clock: FakeClock, vendor: Vendor, answers: int
+) -> list[float]:
+    """A bulk job that always has a call waiting (every slot given is used at once) until
+    ``answers`` came; the limit after each."""
+    in_flight: list[tuple[float, int, Slot]] = []
+    limits = []
+    for _ in range(answers):
+        while gov.in_flight < gov.capacity:
+            slot = await gov.admit(budget(clock), "vendor", pause_cap=60.0)
+            done = vendor.done_at(clock.now, gov.in_flight)
+            heapq.heappush(in_flight, (done, id(slot), slot))
+        clock.now, _, slot = heapq.heappop(in_flight)
+        with slot:
+            slot.answered(200, {})
+        limits.append(gov.limit)
+    for _, _, slot in in_flight:
+        slot.release()
+    return limits
+
+
+def settled(limits: list[float]) -> float:
+    """The median limit over the second half of the job."""
+    return statistics.median(limits[len(limits) // 2 :])
+
+
+@pytest.mark.parametrize(
+    ("capacity", "service", "start"),
+    [(24, 0.02, 16), (40, 0.02, 10), (8, 0.05, 4), (100, 0.02, 16), (3, 0.02, 1)],
+)
+async def test_growth_stops_near_the_capacity_of_a_vendor_that_queues(
+    capacity: int, service: float, start: int
+) -> None:
+    clock = FakeClock()
+    gov = governor(clock, initial=start, max_concurrency=1000)
+    limits = await bulk_job(gov, clock, Vendor(capacity, service), answers=40 * capacity + 2000)
+    # past the capacity more calls only wait: the throughput stopped growing with them; the
+    # latency tolerance alone (1.5 times the lowest, plus 5 ms) let them reach about 1.8 times
+    assert capacity <= settled(limits) <= 1.4 * capacity
+    assert max(limits[len(limits) // 2 :]) <= 1.6 * capacity + 1  # one call more, probing
+    assert gov.overloads == 0
+
+
+@pytest.mark.parametrize(
+    ("capacity", "service"), [(8, 0.02), (8, 0.05), (3, 0.02), (5, 0.02), (12, 0.03)]
+)
+async def test_a_start_past_the_capacity_comes_down_to_it(capacity: int, service: float) -> None:
+    clock = FakeClock()
+    gov = governor(clock, initial=16, max_concurrency=1000)
+    limits = await bulk_job(gov, clock, Vendor(capacity, service), answers=3000)
+    # fewer calls than the start were tried, answered as many a second and were kept
+    assert capacity <= settled(limits) <= 1.4 * capacity
+    assert max(limits[len(limits) // 2 :]) <= 1.6 * capacity + 1  # one call more, probing
+
+
+@pytest.mark.parametrize("slowdown", [0.0, 0.5])
+async def test_the_limit_still_grows_while_the_throughput_grows_with_it(slowdown: float) -> None:
+    # flat latency; or latency 1.5 times as long at 64 calls in flight, answers a second still
+    # growing with the calls (a host a little slower under load is no queue)
+    clock = FakeClock()
+    gov = governor(clock, initial=16, max_concurrency=64)
+    limits = await bulk_job(gov, clock, Vendor(None, slowdown=slowdown), answers=3000)
+    assert limits[-1] == 64.0
+    assert min(limits[len(limits) // 4 :]) == 64.0
 
 
 # -- the cut -----------------------------------------------------------------------------------

@@ -7,14 +7,26 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
 - **growth** while the account is healthy: before the first overload, +1 per success (the
   limit grows by half or more each round trip, "slow start"); after one, along a cubic curve
   back to the limit where it happened and, if nothing happens there, past it (TCP CUBIC). Only
-  a request that found at least half the limit in use makes it grow, and only while latency
-  stays flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
-  ``baseline_seconds``, plus ``latency_slack``).
+  a request that found at least half the limit in use makes it grow, only while latency stays
+  flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
+  ``baseline_seconds``, plus ``latency_slack``) and only while the throughput grows with it.
+- **queue** (the ``queue`` module measures): every round (twice the limit of answers) the
+  throughput is taken by Little's law (calls in flight over latency). Calls in flight grown by a
+  fifth since an earlier round while the answers a second grew by less than half as much (a
+  vendor past its capacity queues what it cannot serve: more calls only wait longer) stops
+  growth; a second such round sets the limit to the calls the best recent throughput needs
+  without a queue (it times the lowest latency, plus a fifth; at most a halving), where growth
+  resumes slowly (the cubic curve's plateau), as Vegas, BBR and Gradient2 settle near the knee.
+  A throughput that fell instead is a stall, not a queue.
 - **cut** on an overload (429, 503 or a timeout, as ``retry.is_overload`` says): the limit times
   ``backoff``. Latency past the tolerance stops growth at once and, if requests started after it
-  was first seen are slow too (a queue, not a stall), cuts by ``latency_backoff``, never below
-  the start (latency alone never makes a job slower than a fixed default would be). A burst of
-  overloads from requests that were already in flight when the limit was cut counts once.
+  was first seen are slow too (a queue, not a stall), cuts by ``latency_backoff``. Latency and
+  the queue rule never cut below the start (the floor) outright: below it fewer calls are only
+  tried, for one round, and kept if the throughput held (the start was past the vendor's
+  capacity; the floor comes down with them), else undone and not tried again for
+  ``baseline_seconds``: latency alone never makes a job slower than a fixed default would be. A
+  burst of overloads from requests that were already in flight when the limit was cut counts
+  once.
 - **pause**: a 429 or 503 with ``Retry-After`` stops every request of the account (single calls
   and bulk alike) until the time given, if that is within the retry policy's
   ``retry_after_max`` (the SDK waits no longer on its own: a longer one is the caller's to
@@ -43,6 +55,8 @@ import anyio
 import attrs
 
 from ..errors import ContactGroupsError, InvalidRequestError
+from .governor_policy import DEFAULT_GOVERNOR, GovernorPolicy
+from .queue import QueueRule
 from .retry import is_overload, parse_retry_after
 from .timeouts import CallBudget
 
@@ -60,78 +74,9 @@ _GOVERNED: contextvars.ContextVar[AccountGovernor | None] = contextvars.ContextV
 _CUBIC_C = 0.4
 # the smoothed latency follows each new sample by this share
 _SMOOTHING = 0.2
-
-
-def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidRequestError(f"{attribute.name} must be a whole number >= 1, not {value!r}")
-
-
-def _positive_or_none(_: object, attribute: attrs.Attribute[float | None], value: object) -> None:
-    if value is not None and not (
-        isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf
-    ):
-        raise InvalidRequestError(f"{attribute.name} must be a positive number, not {value!r}")
-
-
-def _over_zero(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    _positive_or_none(instance, attribute, value)  # type: ignore[arg-type]
-
-
-def _not_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 <= value < math.inf:
-        raise InvalidRequestError(f"{attribute.name} must be a number >= 0, not {value!r}")
-
-
-def _share(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 < value < 1:
-        raise InvalidRequestError(f"{attribute.name} must be between 0 and 1, not {value!r}")
-
-
-def _over_one(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 1 < value < math.inf:
-        raise InvalidRequestError(f"{attribute.name} must be above 1, not {value!r}")
-
-
-@attrs.frozen(kw_only=True)
-class GovernorPolicy:
-    """How the requests of one vendor account are governed (the rules: ``governor`` module).
-
-    Attributes:
-        initial: requests in flight at first (None: ``multi`` starts at the adapter's
-            ``default_concurrency``, single calls at ``min(8, max_concurrency)``).
-        min_concurrency: the limit is never cut below this.
-        max_concurrency: the limit never grows past this (the ceiling).
-        rate: at most this many request starts per second (None: no ceiling).
-        latency_tolerance: the limit stops growing, and is cut, once the smoothed latency is
-            this many times the lowest seen lately, plus ``latency_slack`` seconds (so that the
-            jitter of a fast network is not taken for a queue at the vendor).
-        backoff: the share of the limit kept after a 429, 503 or timeout.
-        latency_backoff: the share kept when latency went past the tolerance.
-        baseline_seconds: how far back "the lowest latency seen lately" looks.
-    """
-
-    initial: int | None = attrs.field(default=None)
-    min_concurrency: int = attrs.field(default=1, validator=_at_least_one)
-    max_concurrency: int = attrs.field(default=64, validator=_at_least_one)
-    rate: float | None = attrs.field(default=None, validator=_positive_or_none)
-    latency_tolerance: float = attrs.field(default=1.5, validator=_over_one)
-    latency_slack: float = attrs.field(default=0.005, validator=_not_negative)
-    backoff: float = attrs.field(default=0.7, validator=_share)
-    latency_backoff: float = attrs.field(default=0.9, validator=_share)
-    baseline_seconds: float = attrs.field(default=10.0, validator=_over_zero)
-
-    def __attrs_post_init__(self) -> None:
-        if self.initial is not None:
-            _at_least_one(self, attrs.fields(GovernorPolicy).initial, self.initial)  # type: ignore[arg-type]
-        if self.min_concurrency > self.max_concurrency:
-            raise InvalidRequestError("min_concurrency must not be above max_concurrency")
-
-    def clamp(self, limit: float) -> float:
-        return min(float(self.max_concurrency), max(float(self.min_concurrency), limit))
-
-
-DEFAULT_GOVERNOR = GovernorPolicy()
+# past a queue the limit goes back to the calls in flight its throughput needs without one (times
+# the lowest latency), times this: the lowest latency is the fastest answer, not the usual one
+_HEADROOM = 1.2
 
 
 class AccountGovernor:
@@ -173,6 +118,7 @@ class AccountGovernor:
         self._next_start = -math.inf
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
         self._smoothed: float | None = None
+        self._queue = QueueRule(self.capacity, self.policy.baseline_seconds)
         self._waiters: collections.deque[_Waiter] = collections.deque()
 
     # -- the rules (pure: every time is passed in) ---------------------------------------------
@@ -223,13 +169,18 @@ class AccountGovernor:
             return True
         return latency <= baseline * self.policy.latency_tolerance + self.policy.latency_slack
 
-    def on_success(self, latency: float, *, started: float, busy: bool, now: float) -> None:
-        """A request started at ``started`` was answered after ``latency`` seconds; ``busy``:
-        it held a slot and found at least half of them in use (no growth for a limit nobody
-        needs, as TCP grows only a window that is used)."""
+    def on_success(
+        self, latency: float, *, started: float, busy: bool, now: float, in_flight: int
+    ) -> None:
+        """A request started at ``started`` with ``in_flight`` calls in flight (itself included)
+        was answered after ``latency`` seconds; ``busy``: it held a slot and found at least half
+        of them in use (no growth for a limit nobody needs, as TCP grows only a window that is
+        used)."""
         self.on_latency(latency, now)
         if started < self._cut_at:
             return  # it was in flight when the limit was cut: it says nothing about the new one
+        if busy and self._queued(in_flight, latency, now):
+            return
         if not self.latency_flat():
             # a queue at the vendor lasts; a stall (a busy host, a lost packet) passes: cut only
             # if requests started after latency was first seen high are slow too
@@ -239,6 +190,8 @@ class AccountGovernor:
                 self._slow_since = None
                 if self.limit > self._floor:
                     self._cut(self.policy.latency_backoff, now, floor=self._floor)
+                else:
+                    self._try_below_floor(now)
             return
         self._slow_since = None
         if not busy:
@@ -252,6 +205,70 @@ class AccountGovernor:
             grown = min(grown, self.limit + 1.0)  # never more than one slot per answer
         self.limit = self.policy.clamp(grown)
         self._wake()
+
+    def _queued(self, in_flight: int, latency: float, now: float) -> bool:
+        """Count one busy answer into the queue rule's round; whether growth stops.
+
+        A round read as a queue (``queue`` module) stops growth; the next one too sets the limit
+        to the calls in flight its throughput needs without a queue (``_knee``), where growth
+        resumes along the cubic curve's plateau; below the floor only as a try, which the next
+        round decides.
+        """
+        rule = self._queue
+        measured = rule.measure(in_flight, latency, now, self.capacity)
+        if measured is None:
+            return rule.seen
+        if rule.probe is not None:
+            before = rule.tried(measured.rate, now)
+            if before is not None:
+                self._settle(before, now)
+                return False
+            self._floor = self.limit  # as many answers from fewer calls: the floor follows
+            return self._try_below_floor(now, measured.rate)  # and fewer still, if need be
+        if not rule.confirms(measured):
+            return rule.seen
+        # below the floor only as a try, measured (a starved host reads as a queue too)
+        if not self._try_below_floor(now, measured.rate):
+            target = max(self._knee(measured.rate), self._floor)
+            if target < self.limit:
+                self._settle(target, now)
+        return True
+
+    def _knee(self, rate: float) -> float:
+        """The calls in flight ``rate`` answers a second need without a queue (times the lowest
+        latency), with ``_HEADROOM``; no fewer than the best rate of the recent rounds needs
+        (on a starved host the rate falls with the limit: no ratchet down), nor than half the
+        limit (TCP's deepest cut)."""
+        baseline = self.baseline()
+        assert baseline is not None  # a round has answers, each recorded first
+        rate = max(rate, self._queue.best())
+        return self.policy.clamp(max(rate * baseline * _HEADROOM, self.limit / 2))
+
+    def _settle(self, limit: float, now: float) -> None:
+        """Set the limit where the cubic curve's plateau starts: growth past it is slow."""
+        self.limit = limit
+        self._w_max = limit
+        self._cut_share = 1.0
+        self._epoch = self._cut_at = now
+        self._queue.restart(self.capacity)
+        self._wake()
+
+    def _try_below_floor(self, now: float, rate: float | None = None) -> bool:
+        """Try the calls in flight ``rate`` (or the last round's throughput) needs without a
+        queue, if that is below the floor (the start, which may be past the vendor's capacity)
+        and no try failed in the last ``baseline_seconds``; the next round decides (kept if the
+        throughput held). Whether a try began."""
+        last = self._queue.may_try(now)
+        if last is None:
+            return False
+        rate = last if rate is None else rate
+        target = self._knee(rate)
+        before = min(self.limit, self._floor)
+        if target >= before:
+            return False
+        self._queue.probe = (before, rate)
+        self._settle(target, now)
+        return True
 
     def on_overload(self, *, started: float, now: float) -> None:
         """A request started at ``started`` met a 429, 503 or timeout: cut the limit once."""
@@ -310,6 +327,7 @@ class AccountGovernor:
                 await self._take()
                 slot.held = True
                 slot.busy = 2 * (self.in_flight + self.waiting()) >= self.capacity
+                slot.in_flight = self.in_flight
             if not slot.held:
                 raise budget.out_of_time("waiting for a free slot", provider, maybe_landed)
         try:
@@ -378,6 +396,7 @@ class Slot:
     held: bool = False
     busy: bool = False  # it found at least half the slots in use
     started: float = 0.0
+    in_flight: int = 0  # the governor's calls in flight when it took its slot (itself included)
     done: bool = False
 
     def __enter__(self) -> Slot:
@@ -408,7 +427,13 @@ class Slot:
             if retry_after is not None and retry_after <= self.pause_cap:
                 governor.pause(retry_after, now)
         else:
-            governor.on_success(now - self.started, started=self.started, busy=self.busy, now=now)
+            governor.on_success(
+                now - self.started,
+                started=self.started,
+                busy=self.busy,
+                now=now,
+                in_flight=self.in_flight,
+            )
         self.release()
 
     def release(self) -> None:
