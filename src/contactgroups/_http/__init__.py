@@ -57,7 +57,7 @@ from .stats import CallStats, collect_stats, current_stats
 from .timeouts import DEFAULT_TIMEOUT, Timeout, TimeoutLike, as_timeout
 from .tracing import TRACER_NAME, JobSpan
 from .transport import NOT_GIVEN, USER_AGENT, NotGiven, Transport
-from .urls import Params, check_base_url, is_loopback, path_segment, query_pairs
+from .urls import Params, check_base_url, is_loopback, path_segment, plain_text, query_pairs
 from .validate import (
     chunked,
     id_list,
@@ -129,6 +129,7 @@ __all__ = [
     "parse_json",
     "parse_retry_after",
     "path_segment",
+    "plain_text",
     "query_pairs",
     "read_ids",
     "redact_headers",

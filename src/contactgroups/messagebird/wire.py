@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import quote
 
-from .._http import AdapterLimits, Response, path_segment
+from .._http import AdapterLimits, Response, path_segment, plain_text
 from ..errors import InvalidRequestError
 
 __all__ = [
@@ -83,8 +83,7 @@ def ids_form(ids: Iterable[str]) -> bytes:
     """The add-contacts form body ``ids[]=ID1&ids[]=ID2``, brackets literal as in the docs' curl;
     an id that is not plain ASCII letters and digits is percent-encoded."""
     values = list(ids)
-    joined = "".join(values)
-    if joined.isascii() and joined.isalnum():  # every id plain, the usual case: joined at once
+    if plain_text("".join(values)):  # every id plain, the usual case: joined at once
         return ("ids[]=" + "&ids[]=".join(values)).encode("ascii")
     return "&".join(
         "ids[]=" + (i if i.isascii() and i.isalnum() else quote(i, safe="")) for i in values
