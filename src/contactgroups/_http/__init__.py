@@ -59,6 +59,7 @@ from .tracing import TRACER_NAME, JobSpan
 from .transport import NOT_GIVEN, USER_AGENT, NotGiven, Transport
 from .urls import Params, check_base_url, is_loopback, path_segment, plain_text, query_pairs
 from .validate import (
+    E164_RE,
     chunked,
     id_list,
     require_count,
@@ -71,6 +72,7 @@ from .validate import (
 __all__ = [
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
+    "E164_RE",
     "LOG_FIELDS",
     "NOT_GIVEN",
     "NO_AUTH",

@@ -66,6 +66,8 @@ def canonical_id(value: str) -> str:
     else changed (ids look like 32 lower-case hex digits, but no source says the vendor reads
     them case-insensitively, so case is kept); an empty id or one that is no path segment
     (``.``, ``..``, control characters) is refused."""
+    if type(value) is str and value.isascii() and value.encode("ascii").isalnum():
+        return value  # the usual id (checked on its bytes: in C): nothing below changes it
     text = value.strip() if isinstance(value, str) else value
     return path_segment(text, what="contact id", provider=PROVIDER)
 
