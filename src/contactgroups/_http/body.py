@@ -28,8 +28,7 @@ def encode_body(
 ) -> tuple[SealedBody | None, dict[str, str]]:
     """The bytes to send (sealed: their ``repr`` shows none of them) and their headers; no body
     gives ``(None, {})`` (no Content-Type)."""
-    given = [x is not None for x in (json_body, form, content)]
-    if sum(given) > 1:
+    if (json_body is not None) + (form is not None) + (content is not None) > 1:
         raise InvalidRequestError("a request takes one body: json, form or content")
     headers: dict[str, str] = {}
     body: bytes | None = None

@@ -35,6 +35,7 @@ import collections
 import contextlib
 import contextvars
 import math
+import operator
 import time
 import types
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -60,6 +61,8 @@ _GOVERNED: contextvars.ContextVar[AccountGovernor | None] = contextvars.ContextV
 _CUBIC_C = 0.4
 # the smoothed latency follows each new sample by this share
 _SMOOTHING = 0.2
+# the low of one (start, low) bucket of the latency window
+_LOW = operator.itemgetter(1)
 
 
 def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -198,7 +201,7 @@ class AccountGovernor:
 
     def baseline(self) -> float | None:
         """The lowest latency of the last ``baseline_seconds``."""
-        return min((low for _, low in self._baseline), default=None)
+        return min(map(_LOW, self._baseline), default=None)
 
     def on_latency(self, latency: float, now: float) -> None:
         """Record one answer's latency (the window of lows, and the smoothed value)."""
@@ -303,7 +306,7 @@ class AccountGovernor:
         """Wait for the account's pause to end and, where governed, for a free slot; the slot
         returned must be used as ``with slot:`` (which returns it). Waits fit ``budget``."""
         gated = self.gates()
-        slot = Slot(self, gated=gated, pause_cap=pause_cap)
+        slot = Slot(self, gated, pause_cap)
         if gated:
             remaining = budget.remaining()
             with anyio.move_on_after(math.inf if remaining is None else max(0.0, remaining)):
@@ -313,17 +316,19 @@ class AccountGovernor:
             if not slot.held:
                 raise budget.out_of_time("waiting for a free slot", provider, maybe_landed)
         try:
-            while (wait := self.start_wait(self._clock())) > 0:
-                blocker = budget.blocks(wait)
-                if blocker is not None:
-                    raise budget.out_of_time(
-                        "during the account's pause (the vendor's Retry-After)",
-                        provider,
-                        maybe_landed,
-                        blocker,
-                    )
-                await self._sleep(wait)
             now = self._clock()
+            if now < self.paused_until or now < self._next_start:  # a pause, or the rate's pace
+                while (wait := self.start_wait(self._clock())) > 0:
+                    blocker = budget.blocks(wait)
+                    if blocker is not None:
+                        raise budget.out_of_time(
+                            "during the account's pause (the vendor's Retry-After)",
+                            provider,
+                            maybe_landed,
+                            blocker,
+                        )
+                    await self._sleep(wait)
+                now = self._clock()
             self._started(now)
             slot.started = now
         except BaseException:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import aiohttp
 import yarl
+from aiohttp import hdrs
 
 from ..errors import (
     ConnectTimeoutError,
@@ -113,8 +114,12 @@ async def _read_capped(raw: aiohttp.ClientResponse, max_bytes: int) -> tuple[byt
     """``(the whole decoded answer, True)``, or ``(its start, False)`` as soon as it is over
     ``max_bytes`` (at once if its ``Content-Length`` says so): an endless stream ends there."""
     declared = raw.content_length
-    if declared is not None and declared > max_bytes:
-        return b"", False
+    if declared is not None:
+        if declared > max_bytes:
+            return b"", False
+        headers = raw.headers
+        if hdrs.CONTENT_ENCODING not in headers and hdrs.TRANSFER_ENCODING not in headers:
+            return await raw.read(), True  # exactly the bytes declared, none decoded from fewer
     chunks: list[bytes] = []
     size = 0
     async for chunk in raw.content.iter_any():

@@ -414,9 +414,7 @@ class Transport:
                     observer.method,
                     observer.url,
                     body=body,
-                    headers=RedactedHeaders(
-                        {**self._base_headers, **extra_headers, **auth_headers}
-                    ),
+                    headers=RedactedHeaders.merged(self._base_headers, extra_headers, auth_headers),
                     timeout=limits,
                     verify_ssl=self.verify_ssl,
                     provider=self.provider,

@@ -8,6 +8,8 @@ ids move, so reading progress and counts costs nothing per id.
 from __future__ import annotations
 
 import enum
+import itertools
+import operator
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -243,6 +245,8 @@ class Ledger(LedgerBase):
         """An id the target does not hold raises ``KeyError``; the ids before it are set."""
         outcomes = self._outcomes[index]
         tally = self._tally_of[index]
+        if self._set_at_once(outcomes, tally, index, ids, outcome, error):
+            return
         moved = 0
         try:
             for contact_id in ids:
@@ -257,6 +261,41 @@ class Ledger(LedgerBase):
             elif errors:
                 for contact_id in ids[:moved]:
                     errors.pop(contact_id, None)
+
+    def _set_at_once(
+        self,
+        outcomes: dict[str, Outcome],
+        tally: dict[Outcome, int],
+        index: int,
+        ids: Sequence[str],
+        outcome: Outcome,
+        error: ContactGroupsError | None,
+    ) -> bool:
+        """``_set`` for distinct ids the target holds (a call's chunk, as usual), the tables read
+        and written in C; False, having changed nothing, for anything else."""
+        if not isinstance(ids, (list, tuple)):
+            return False
+        try:
+            old = list(map(outcomes.__getitem__, ids))
+        except Exception:  # an id it does not hold (or cannot): one by one, as far as they go
+            return False
+        new = dict.fromkeys(ids, outcome)
+        if not old or len(new) != len(old):
+            return False  # none, or repeats (each would move from what the one before left)
+        if old.count(old[0]) == len(old):
+            tally[old[0]] -= len(old)
+        else:
+            for before in old:
+                tally[before] -= 1
+        outcomes.update(new)
+        tally[outcome] += len(old)
+        errors = self._errors[index]
+        if error is not None:
+            errors.update(dict.fromkeys(new, error))
+        elif errors:
+            for contact_id in new:
+                errors.pop(contact_id, None)
+        return True
 
     def outcome(self, index: int, contact_id: str) -> Outcome:
         return self._outcomes[index][contact_id]
@@ -284,7 +323,9 @@ class Ledger(LedgerBase):
     async def pending(self, index: int, *, first: bool) -> AsyncIterator[list[str]]:
         outcomes = self._outcomes[index]
         if first:
-            ids = [i for i, o in outcomes.items() if o is Outcome.NOT_ATTEMPTED]
+            # in C: the ids whose outcome is NOT_ATTEMPTED, in the target's order
+            waiting = map(operator.is_, outcomes.values(), itertools.repeat(Outcome.NOT_ATTEMPTED))
+            ids = list(itertools.compress(outcomes, waiting))
         else:
             errors = self._errors[index]
             ids = [i for i, e in errors.items() if worth_another_round(e)]
