@@ -85,7 +85,11 @@ async def send_once(
             ssl=verify_ssl,
             skip_auto_headers=_NO_CONTENT_TYPE if body is None else None,
         ) as raw:
-            payload, whole = await _read_capped(raw, max_bytes)
+            if _declared_plain(raw, max_bytes):
+                # read here, not one coroutine deeper: every level is walked again on each resume
+                payload, whole = await raw.read(), True
+            else:
+                payload, whole = await _read_capped(raw, max_bytes)
             if not whole:
                 raw.close()  # the rest of the answer is unread: this connection is not reusable
                 request_id = raw.headers.get(request_id_header) if request_id_header else None
@@ -110,16 +114,22 @@ async def send_once(
     raise failure
 
 
+def _declared_plain(raw: aiohttp.ClientResponse, max_bytes: int) -> bool:
+    """True when the answer declares its length, within ``max_bytes``, and is neither encoded
+    nor chunked: what ``read()`` gives is then exactly the bytes declared."""
+    declared = raw.content_length
+    if declared is None or declared > max_bytes:
+        return False
+    headers = raw.headers
+    return hdrs.CONTENT_ENCODING not in headers and hdrs.TRANSFER_ENCODING not in headers
+
+
 async def _read_capped(raw: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:
     """``(the whole decoded answer, True)``, or ``(its start, False)`` as soon as it is over
     ``max_bytes`` (at once if its ``Content-Length`` says so): an endless stream ends there."""
     declared = raw.content_length
-    if declared is not None:
-        if declared > max_bytes:
-            return b"", False
-        headers = raw.headers
-        if hdrs.CONTENT_ENCODING not in headers and hdrs.TRANSFER_ENCODING not in headers:
-            return await raw.read(), True  # exactly the bytes declared, none decoded from fewer
+    if declared is not None and declared > max_bytes:
+        return b"", False
     chunks: list[bytes] = []
     size = 0
     async for chunk in raw.content.iter_any():
