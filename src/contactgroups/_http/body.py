@@ -5,18 +5,17 @@ from __future__ import annotations
 import gzip
 import json
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from ..errors import InvalidRequestError
 from .redact import SealedBody
-from .urls import Params, query_pairs
+from .urls import Params, query_pairs, quote_text
 
 __all__ = ["encode_body"]
 
 
 def _form(params: Params) -> str:
     """``application/x-www-form-urlencoded`` with spaces as ``%20``."""
-    return urlencode(query_pairs(params), quote_via=quote)
+    return "&".join(f"{quote_text(key)}={quote_text(value)}" for key, value in query_pairs(params))
 
 
 def encode_body(

@@ -22,6 +22,7 @@ __all__ = [
     "path_segments",
     "plain_text",
     "query_pairs",
+    "quote_text",
 ]
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
@@ -33,6 +34,7 @@ _HOSTNAME_RE = re.compile(r"(?:[A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?")
 _UNRESERVED_RE = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986: never needs quoting
 _UNRESERVED_PATH_RE = re.compile(r"[A-Za-z0-9._~/-]+")
 _RESERVED_RE = re.compile(r"[^A-Za-z0-9._~/-]")  # in a path of ASCII segments: to be quoted
+_UNRESERVED_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
 _PERCENT = {chr(code): f"%{code:02X}" for code in range(128)}  # as quote() writes them
 _CONTROL_BYTES = bytes(range(0x20)) + b"\x7f"
 
@@ -169,6 +171,23 @@ def path_segments(
 
 def _quote_segment(text: str) -> str:
     return text if _UNRESERVED_RE.fullmatch(text) else quote(text, safe="")
+
+
+def quote_text(text: str) -> str:
+    """``quote(text, safe="")``; ASCII text (a form of ids, say) replaced character by character
+    in C rather than byte by byte in Python, several times faster on a long value."""
+    if not text.isascii():
+        return quote(text, safe="")
+    if _UNRESERVED_RE.fullmatch(text) or not text:
+        return text
+    reserved = set(text.encode("ascii").translate(None, _UNRESERVED_BYTES))
+    if 0x25 in reserved:  # "%" first: the ones put in later start with it
+        text = text.replace("%", "%25")
+        reserved.discard(0x25)
+    for code in reserved:
+        char = chr(code)
+        text = text.replace(char, _PERCENT[char])
+    return text
 
 
 def _percent(match: re.Match[str]) -> str:
