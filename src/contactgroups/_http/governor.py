@@ -175,6 +175,7 @@ class AccountGovernor:
         self._cut_at = -math.inf
         self._next_start = -math.inf
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
+        self._lowest: float | None = None  # the lowest of the window, kept as it changes
         self._smoothed: float | None = None
         self._waiters: collections.deque[_Waiter] = collections.deque()
 
@@ -201,7 +202,7 @@ class AccountGovernor:
 
     def baseline(self) -> float | None:
         """The lowest latency of the last ``baseline_seconds``."""
-        return min(map(_LOW, self._baseline), default=None)
+        return self._lowest
 
     def on_latency(self, latency: float, now: float) -> None:
         """Record one answer's latency (the window of lows, and the smoothed value)."""
@@ -211,8 +212,12 @@ class AccountGovernor:
             self._baseline[-1] = (start, min(low, latency))
         else:
             self._baseline.append((now, latency))
-        while self._baseline and now - self._baseline[0][0] > self.policy.baseline_seconds:
-            self._baseline.popleft()
+        lowest = self._lowest
+        self._lowest = latency if lowest is None or latency < lowest else lowest
+        if now - self._baseline[0][0] > self.policy.baseline_seconds:
+            while self._baseline and now - self._baseline[0][0] > self.policy.baseline_seconds:
+                self._baseline.popleft()
+            self._lowest = min(map(_LOW, self._baseline), default=None)  # a low may have left
         smoothed = self._smoothed
         self._smoothed = (
             latency if smoothed is None else smoothed + _SMOOTHING * (latency - smoothed)
