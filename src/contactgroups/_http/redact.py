@@ -193,10 +193,8 @@ class RedactedHeaders(Mapping[str, str]):
         of the same name (as ``{**a, **b}``)."""
         headers: dict[str, str] = {}
         for part in parts:
-            headers.update(part._headers if isinstance(part, RedactedHeaders) else part)
-        merged = cls.__new__(cls)
-        merged._headers = headers
-        return merged
+            headers.update(part.items())  # the dict's own view: read in C
+        return cls(headers)
 
     def __getitem__(self, key: str) -> str:
         return self._headers[key]
