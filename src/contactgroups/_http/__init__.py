@@ -57,8 +57,9 @@ from .stats import CallStats, collect_stats, current_stats
 from .timeouts import DEFAULT_TIMEOUT, Timeout, TimeoutLike, as_timeout
 from .tracing import TRACER_NAME, JobSpan
 from .transport import NOT_GIVEN, USER_AGENT, NotGiven, Transport
-from .urls import Params, check_base_url, is_loopback, path_segment, query_pairs
+from .urls import Params, check_base_url, is_loopback, path_segment, plain_text, query_pairs
 from .validate import (
+    E164_RE,
     chunked,
     id_list,
     require_count,
@@ -71,6 +72,7 @@ from .validate import (
 __all__ = [
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
+    "E164_RE",
     "LOG_FIELDS",
     "NOT_GIVEN",
     "NO_AUTH",
@@ -129,6 +131,7 @@ __all__ = [
     "parse_json",
     "parse_retry_after",
     "path_segment",
+    "plain_text",
     "query_pairs",
     "read_ids",
     "redact_headers",

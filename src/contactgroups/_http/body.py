@@ -5,18 +5,17 @@ from __future__ import annotations
 import gzip
 import json
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from ..errors import InvalidRequestError
 from .redact import SealedBody
-from .urls import Params, query_pairs
+from .urls import Params, query_pairs, quote_text
 
 __all__ = ["encode_body"]
 
 
 def _form(params: Params) -> str:
     """``application/x-www-form-urlencoded`` with spaces as ``%20``."""
-    return urlencode(query_pairs(params), quote_via=quote)
+    return "&".join(f"{quote_text(key)}={quote_text(value)}" for key, value in query_pairs(params))
 
 
 def encode_body(
@@ -28,8 +27,7 @@ def encode_body(
 ) -> tuple[SealedBody | None, dict[str, str]]:
     """The bytes to send (sealed: their ``repr`` shows none of them) and their headers; no body
     gives ``(None, {})`` (no Content-Type)."""
-    given = [x is not None for x in (json_body, form, content)]
-    if sum(given) > 1:
+    if (json_body is not None) + (form is not None) + (content is not None) > 1:
         raise InvalidRequestError("a request takes one body: json, form or content")
     headers: dict[str, str] = {}
     body: bytes | None = None

@@ -10,14 +10,10 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
   a request that found at least half the limit in use makes it grow, only while latency stays
   flat (its smoothed value within ``latency_tolerance`` times the lowest of the last
   ``baseline_seconds``, plus ``latency_slack``) and only while the throughput grows with it.
-- **queue** (the ``queue`` module measures): every round (twice the limit of answers) the
-  throughput is taken by Little's law (calls in flight over latency). Calls in flight grown by a
-  fifth since an earlier round while the answers a second grew by less than half as much (a
-  vendor past its capacity queues what it cannot serve: more calls only wait longer) stops
-  growth; a second such round sets the limit to the calls the best recent throughput needs
-  without a queue (it times the lowest latency, plus a fifth; at most a halving), where growth
-  resumes slowly (the cubic curve's plateau), as Vegas, BBR and Gradient2 settle near the knee.
-  A throughput that fell instead is a stall, not a queue.
+- **queue** (measured and explained in the ``queue`` module): calls in flight that grew while
+  the throughput (Little's law, per round) did not grow with them are a queue at the vendor:
+  growth stops, and a second such round sets the limit to the calls that throughput needs
+  without one (as Vegas, BBR and Gradient2 settle near the knee). A fall is a stall, not a queue.
 - **cut** on an overload (429, 503 or a timeout, as ``retry.is_overload`` says): the limit times
   ``backoff``. Latency past the tolerance stops growth at once and, if requests started after it
   was first seen are slow too (a queue, not a stall), cuts by ``latency_backoff``. Latency and
@@ -47,6 +43,7 @@ import collections
 import contextlib
 import contextvars
 import math
+import operator
 import time
 import types
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -77,6 +74,7 @@ _SMOOTHING = 0.2
 # past a queue the limit goes back to the calls in flight its throughput needs without one (times
 # the lowest latency), times this: the lowest latency is the fastest answer, not the usual one
 _HEADROOM = 1.2
+_LOW = operator.itemgetter(1)  # the low of one (start, low) bucket of the latency window
 
 
 class AccountGovernor:
@@ -117,6 +115,7 @@ class AccountGovernor:
         self._cut_at = -math.inf
         self._next_start = -math.inf
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
+        self._lowest: float | None = None  # the lowest of the window, kept as it changes
         self._smoothed: float | None = None
         self._queue = QueueRule(self.capacity, self.policy.baseline_seconds)
         self._waiters: collections.deque[_Waiter] = collections.deque()
@@ -144,7 +143,7 @@ class AccountGovernor:
 
     def baseline(self) -> float | None:
         """The lowest latency of the last ``baseline_seconds``."""
-        return min((low for _, low in self._baseline), default=None)
+        return self._lowest
 
     def on_latency(self, latency: float, now: float) -> None:
         """Record one answer's latency (the window of lows, and the smoothed value)."""
@@ -154,8 +153,12 @@ class AccountGovernor:
             self._baseline[-1] = (start, min(low, latency))
         else:
             self._baseline.append((now, latency))
-        while self._baseline and now - self._baseline[0][0] > self.policy.baseline_seconds:
-            self._baseline.popleft()
+        lowest = self._lowest
+        self._lowest = latency if lowest is None or latency < lowest else lowest
+        if now - self._baseline[0][0] > self.policy.baseline_seconds:
+            while self._baseline and now - self._baseline[0][0] > self.policy.baseline_seconds:
+                self._baseline.popleft()
+            self._lowest = min(map(_LOW, self._baseline), default=None)  # a low may have left
         smoothed = self._smoothed
         self._smoothed = (
             latency if smoothed is None else smoothed + _SMOOTHING * (latency - smoothed)
@@ -320,7 +323,7 @@ class AccountGovernor:
         """Wait for the account's pause to end and, where governed, for a free slot; the slot
         returned must be used as ``with slot:`` (which returns it). Waits fit ``budget``."""
         gated = self.gates()
-        slot = Slot(self, gated=gated, pause_cap=pause_cap)
+        slot = Slot(self, gated, pause_cap)
         if gated:
             remaining = budget.remaining()
             with anyio.move_on_after(math.inf if remaining is None else max(0.0, remaining)):
@@ -331,17 +334,19 @@ class AccountGovernor:
             if not slot.held:
                 raise budget.out_of_time("waiting for a free slot", provider, maybe_landed)
         try:
-            while (wait := self.start_wait(self._clock())) > 0:
-                blocker = budget.blocks(wait)
-                if blocker is not None:
-                    raise budget.out_of_time(
-                        "during the account's pause (the vendor's Retry-After)",
-                        provider,
-                        maybe_landed,
-                        blocker,
-                    )
-                await self._sleep(wait)
             now = self._clock()
+            if now < self.paused_until or now < self._next_start:  # a pause, or the rate's pace
+                while (wait := self.start_wait(self._clock())) > 0:
+                    blocker = budget.blocks(wait)
+                    if blocker is not None:
+                        raise budget.out_of_time(
+                            "during the account's pause (the vendor's Retry-After)",
+                            provider,
+                            maybe_landed,
+                            blocker,
+                        )
+                    await self._sleep(wait)
+                now = self._clock()
             self._started(now)
             slot.started = now
         except BaseException:

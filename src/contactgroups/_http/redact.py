@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from typing import Any, Final
 from urllib.parse import quote, quote_plus
 
@@ -187,6 +187,15 @@ class RedactedHeaders(Mapping[str, str]):
         """``headers`` as a ``RedactedHeaders`` (itself if it already is one)."""
         return headers if isinstance(headers, RedactedHeaders) else cls(headers)
 
+    @classmethod
+    def merged(cls, *parts: Mapping[str, str]) -> RedactedHeaders:
+        """``parts`` in one ``RedactedHeaders``, a later part's header replacing an earlier one's
+        of the same name (as ``{**a, **b}``)."""
+        headers: dict[str, str] = {}
+        for part in parts:
+            headers.update(part.items())  # the dict's own view: read in C
+        return cls(headers)
+
     def __getitem__(self, key: str) -> str:
         return self._headers[key]
 
@@ -195,6 +204,19 @@ class RedactedHeaders(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._headers)
+
+    # the dict's own views and look-ups (in C): what aiohttp reads the headers with
+    def __contains__(self, key: object) -> bool:
+        return key in self._headers
+
+    def keys(self) -> KeysView[str]:
+        return self._headers.keys()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._headers.items()
+
+    def values(self) -> ValuesView[str]:
+        return self._headers.values()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({redact_headers(self._headers)!r})"

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 import aiohttp
 import yarl
+from aiohttp import hdrs
 
 from ..errors import (
     ConnectTimeoutError,
@@ -84,7 +85,11 @@ async def send_once(
             ssl=verify_ssl,
             skip_auto_headers=_NO_CONTENT_TYPE if body is None else None,
         ) as raw:
-            payload, whole = await _read_capped(raw, max_bytes)
+            if _declared_plain(raw, max_bytes):
+                # read here, not one coroutine deeper: every level is walked again on each resume
+                payload, whole = await raw.read(), True
+            else:
+                payload, whole = await _read_capped(raw, max_bytes)
             if not whole:
                 raw.close()  # the rest of the answer is unread: this connection is not reusable
                 request_id = raw.headers.get(request_id_header) if request_id_header else None
@@ -107,6 +112,16 @@ async def send_once(
         failure = TimeoutError(f"{method} to {provider} timed out{limit}", provider=provider)
     # raised outside the except block: no __context__ carrying aiohttp's request info
     raise failure
+
+
+def _declared_plain(raw: aiohttp.ClientResponse, max_bytes: int) -> bool:
+    """True when the answer declares its length, within ``max_bytes``, and is neither encoded
+    nor chunked: what ``read()`` gives is then exactly the bytes declared."""
+    declared = raw.content_length
+    if declared is None or declared > max_bytes:
+        return False
+    headers = raw.headers
+    return hdrs.CONTENT_ENCODING not in headers and hdrs.TRANSFER_ENCODING not in headers
 
 
 async def _read_capped(raw: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:

@@ -75,9 +75,16 @@ class Timeout:
     )
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(
-            total=self.total, sock_connect=self.connect, sock_read=self.read
-        )
+        """The limits of one attempt as aiohttp takes them (made once per set of limits)."""
+        key = (self.total, self.connect, self.read)
+        found = _AIOHTTP_TIMEOUTS.get(key)
+        if found is None:
+            if len(_AIOHTTP_TIMEOUTS) >= _AIOHTTP_TIMEOUTS_KEPT:
+                _AIOHTTP_TIMEOUTS.clear()  # the totals cut to a call's remaining budget vary
+            found = _AIOHTTP_TIMEOUTS[key] = aiohttp.ClientTimeout(
+                total=self.total, sock_connect=self.connect, sock_read=self.read
+            )
+        return found
 
     def for_attempt(self, remaining: float | None) -> Timeout:
         """The limits of one attempt that may use at most ``remaining`` seconds (None: any)."""
@@ -87,6 +94,9 @@ class Timeout:
 
 
 DEFAULT_TIMEOUT = Timeout()
+# aiohttp's (immutable) timeouts by (total, connect, read), so an attempt does not build one
+_AIOHTTP_TIMEOUTS: dict[tuple[float | None, float | None, float | None], aiohttp.ClientTimeout] = {}
+_AIOHTTP_TIMEOUTS_KEPT = 64
 TimeoutLike = Timeout | float | int | None
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Final
 
 import aiohttp
@@ -32,12 +32,12 @@ from .body import encode_body
 from .governor import AccountGovernor
 from .loops import borrowed_session_error, foreign_loop_error, new_session, running_loop
 from .observe import CallObserver, provider_logger
-from .redact import RedactedHeaders, SealedBody, Secrets, scrub
+from .redact import RedactedHeaders, Secrets, scrub
 from .response import ErrorCheck, ErrorParser, Response, default_error_parser, failed, parsed_error
 from .retry import DEFAULT_RETRY, RetryPolicy, long_running_wait, parse_retry_after, retry_delay
 from .send import DEFAULT_MAX_RESPONSE_BYTES, check_max_response_bytes, send_once
 from .stats import current_stats
-from .timeouts import DEFAULT_TIMEOUT, CallBudget, Timeout, TimeoutLike, as_timeout
+from .timeouts import DEFAULT_TIMEOUT, CallBudget, TimeoutLike, as_timeout
 from .urls import Params, check_base_url, join_path, query_pairs
 
 __all__ = ["NOT_GIVEN", "USER_AGENT", "NotGiven", "Transport"]
@@ -263,105 +263,123 @@ class Transport:
         # locals shows what it carries (an OAuth token request's client secret)
         json_body = form = content = None
         call_timeout = self.timeout if timeout is None else as_timeout(timeout, self.timeout)
+        # the whole call in this one coroutine: every level is walked again on each network wait
         with CallObserver(self.log, self.provider, method, url, self.secrets) as observer:
-            return await self._call(observer, body, headers, call_timeout, idempotent, long_running)
-
-    async def _call(
-        self,
-        observer: CallObserver,
-        body: SealedBody | None,
-        headers: dict[str, str],
-        call_timeout: Timeout,
-        idempotent: bool,
-        long_running: bool,
-    ) -> Response:
-        budget = CallBudget(call_timeout.call)
-        attempt = 0
-        refreshed = False
-        # set once an attempt ended without a clear answer (it may have been applied): whatever
-        # error ends the call then says so, so that `multi` checks before calling it failed
-        maybe_landed = False
-        # how long the vendor took to answer last time: a wait is only started if an attempt as
-        # long still fits after it (else the call would end on a timeout of its own budget)
-        answer_time = 0.0
-        while True:
-            attempt += 1
-            # credentials first, outside the try: a failed token fetch has had its own retries
-            # and must not be repeated once per attempt of this call
-            auth_headers = static_headers(self.auth)  # fixed ones: nothing to wait for
-            if auth_headers is None:
-                auth_headers = RedactedHeaders.of(  # its repr hides the values
-                    await budget.run(
-                        self.auth.headers,
-                        "getting credentials",
-                        self.provider,
-                        maybe_landed=maybe_landed,
+            budget = CallBudget(call_timeout.call)
+            attempt = 0
+            refreshed = False
+            # set once an attempt ended without a clear answer (it may have been applied): whatever
+            # error ends the call then says so, so that `multi` checks before calling it failed
+            maybe_landed = False
+            # how long the vendor took to answer last time: a wait is only started if an attempt as
+            # long still fits after it (else the call would end on a timeout of its own budget)
+            answer_time = 0.0
+            pause_cap = (self.retry or DEFAULT_RETRY).retry_after_max
+            while True:
+                attempt += 1
+                # credentials first, outside the try: a failed token fetch has had its own retries
+                # and must not be repeated once per attempt of this call
+                auth_headers = static_headers(self.auth)  # fixed ones: nothing to wait for
+                if auth_headers is None:
+                    auth_headers = RedactedHeaders.of(  # its repr hides the values
+                        await budget.run(
+                            self.auth.headers,
+                            "getting credentials",
+                            self.provider,
+                            maybe_landed=maybe_landed,
+                        )
                     )
-                )
-            elif budget.spent():
-                raise budget.out_of_time("getting credentials", self.provider, maybe_landed)
-            if budget.spent():
-                raise budget.out_of_time("before the next attempt", self.provider, maybe_landed)
-            error: ContactGroupsError
-            sent_at = time.monotonic()
-            try:
-                response = await self._send(
-                    observer,
-                    attempt,
-                    body,
-                    headers,
-                    auth_headers,
-                    call_timeout,
-                    budget,
-                    maybe_landed,
-                )
-            except (TransportError, MalformedResponseError) as exc:
-                error = exc
-            else:
-                answer_time = time.monotonic() - sent_at
-                if (
-                    response.status == 401
-                    and not refreshed
-                    and await budget.run(
-                        self.auth.refresh,
-                        "renewing credentials",
-                        self.provider,
-                        maybe_landed=maybe_landed,
+                elif budget.spent():
+                    raise budget.out_of_time("getting credentials", self.provider, maybe_landed)
+                if budget.spent():
+                    raise budget.out_of_time("before the next attempt", self.provider, maybe_landed)
+                error: ContactGroupsError
+                sent_at = time.monotonic()
+                try:
+                    # one attempt, in its own span (when tracing), once the account's governor lets
+                    # it start (and told how it went); a failure is logged on its way out. Inline,
+                    # not a coroutine of its own: every level is walked again on each network wait
+                    slot = await self.governor.admit(
+                        budget, self.provider, pause_cap=pause_cap, maybe_landed=maybe_landed
                     )
-                ):
-                    # the vendor refused the credentials before doing anything: the repeat with
-                    # fresh ones is the same attempt, not a retry (and happens once per call)
-                    refreshed = True
-                    attempt -= 1
-                    continue
-                if long_running and response.status == 202:
-                    # accepted and still running: each poll is a new request with the policy's
-                    # attempts of its own, bounded by the call's budget and the vendor's Expires
-                    await self._wait_long_running(response, budget, answer_time, observer)
-                    attempt = 0
-                    continue
-                if not failed(response, self._is_error):
-                    return response
-                error = parsed_error(
-                    response,
-                    self._parse_error,
-                    self.secrets(),  # a vendor echoing what it got gets none of it into an error
-                    provider=self.provider,
-                    retry_after=parse_retry_after(response.headers),
-                    parser_failed=observer.parser_failed,
+                    limits = call_timeout.for_attempt(budget.remaining())
+                    stats = current_stats()
+                    if stats is not None:
+                        stats.requests += 1
+                    with slot, observer.attempt(attempt):
+                        try:
+                            response = await send_once(
+                                self.session,
+                                observer.method,
+                                observer.url,
+                                body=body,
+                                headers=RedactedHeaders.merged(
+                                    self._base_headers, headers, auth_headers
+                                ),
+                                timeout=limits,
+                                verify_ssl=self.verify_ssl,
+                                provider=self.provider,
+                                request_id_header=self._request_id_header,
+                                secrets=self.secrets(),
+                                max_bytes=self.max_response_bytes,
+                            )
+                        except RuntimeError as exc:
+                            unusable = (
+                                self.unusable_session(exc) if type(exc) is RuntimeError else None
+                            )
+                            if unusable is None:
+                                raise
+                            raise unusable from None
+                        slot.answered(response.status, response.headers)
+                        observer.answered(response)
+                except (TransportError, MalformedResponseError) as exc:
+                    error = exc
+                else:
+                    answer_time = time.monotonic() - sent_at
+                    if (
+                        response.status == 401
+                        and not refreshed
+                        and await budget.run(
+                            self.auth.refresh,
+                            "renewing credentials",
+                            self.provider,
+                            maybe_landed=maybe_landed,
+                        )
+                    ):
+                        # the vendor refused the credentials before doing anything: the repeat with
+                        # fresh ones is the same attempt, not a retry (and happens once per call)
+                        refreshed = True
+                        attempt -= 1
+                        continue
+                    if long_running and response.status == 202:
+                        # accepted and still running: each poll is a new request with the policy's
+                        # attempts of its own, bounded by the call's budget and the vendor's Expires
+                        await self._wait_long_running(response, budget, answer_time, observer)
+                        attempt = 0
+                        continue
+                    if not failed(response, self._is_error):
+                        return response
+                    error = parsed_error(
+                        response,
+                        self._parse_error,
+                        # a vendor echoing what it got gets none of it into an error
+                        self.secrets(),
+                        provider=self.provider,
+                        retry_after=parse_retry_after(response.headers),
+                        parser_failed=observer.parser_failed,
+                    )
+                error.maybe_landed = maybe_landed = maybe_landed or error.maybe_landed
+                delay = retry_delay(
+                    self.retry, error, attempt=attempt, idempotent=idempotent, rng=self._rng
                 )
-            error.maybe_landed = maybe_landed = maybe_landed or error.maybe_landed
-            delay = retry_delay(
-                self.retry, error, attempt=attempt, idempotent=idempotent, rng=self._rng
-            )
-            if delay is None:
-                raise error
-            blocker = budget.blocks(delay + answer_time)
-            if blocker is not None:
-                # the last definite error, as it is (a 429 keeps its retry_after)
-                observer.giving_up(error, delay, blocker)
-                raise error
-            await self._pause(delay, observer, error)
+                if delay is None:
+                    raise error
+                blocker = budget.blocks(delay + answer_time)
+                if blocker is not None:
+                    # the last definite error, as it is (a 429 keeps its retry_after)
+                    observer.giving_up(error, delay, blocker)
+                    raise error
+                await self._pause(delay, observer, error)
 
     async def _pause(self, delay: float, observer: CallObserver, error: ContactGroupsError) -> None:
         stats = current_stats()
@@ -385,50 +403,3 @@ class Transport:
         )
         observer.polling(delay)
         await asyncio.sleep(delay)
-
-    async def _send(
-        self,
-        observer: CallObserver,
-        attempt: int,
-        body: SealedBody | None,
-        extra_headers: dict[str, str],
-        auth_headers: Mapping[str, str],
-        call_timeout: Timeout,
-        budget: CallBudget,
-        maybe_landed: bool,
-    ) -> Response:
-        """One attempt, in its own span (when tracing), once the account's governor lets it
-        start (and told how it went); a failure is logged on its way out."""
-        pause_cap = (self.retry or DEFAULT_RETRY).retry_after_max
-        slot = await self.governor.admit(
-            budget, self.provider, pause_cap=pause_cap, maybe_landed=maybe_landed
-        )
-        limits = call_timeout.for_attempt(budget.remaining())
-        stats = current_stats()
-        if stats is not None:
-            stats.requests += 1
-        with slot, observer.attempt(attempt):
-            try:
-                response = await send_once(
-                    self.session,
-                    observer.method,
-                    observer.url,
-                    body=body,
-                    headers=RedactedHeaders(
-                        {**self._base_headers, **extra_headers, **auth_headers}
-                    ),
-                    timeout=limits,
-                    verify_ssl=self.verify_ssl,
-                    provider=self.provider,
-                    request_id_header=self._request_id_header,
-                    secrets=self.secrets(),
-                    max_bytes=self.max_response_bytes,
-                )
-            except RuntimeError as exc:
-                unusable = self.unusable_session(exc) if type(exc) is RuntimeError else None
-                if unusable is None:
-                    raise
-                raise unusable from None
-            slot.answered(response.status, response.headers)
-            observer.answered(response)
-        return response

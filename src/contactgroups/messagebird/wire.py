@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import quote
 
-from .._http import AdapterLimits, Response, path_segment
+from .._http import AdapterLimits, Response, path_segment, plain_text
 from ..errors import InvalidRequestError
 
 __all__ = [
@@ -66,6 +66,8 @@ def canonical_id(value: str) -> str:
     else changed (ids look like 32 lower-case hex digits, but no source says the vendor reads
     them case-insensitively, so case is kept); an empty id or one that is no path segment
     (``.``, ``..``, control characters) is refused."""
+    if type(value) is str and value.isascii() and value.encode("ascii").isalnum():
+        return value  # the usual id (checked on its bytes: in C): nothing below changes it
     text = value.strip() if isinstance(value, str) else value
     return path_segment(text, what="contact id", provider=PROVIDER)
 
@@ -83,8 +85,7 @@ def ids_form(ids: Iterable[str]) -> bytes:
     """The add-contacts form body ``ids[]=ID1&ids[]=ID2``, brackets literal as in the docs' curl;
     an id that is not plain ASCII letters and digits is percent-encoded."""
     values = list(ids)
-    joined = "".join(values)
-    if joined.isascii() and joined.isalnum():  # every id plain, the usual case: joined at once
+    if plain_text("".join(values)):  # every id plain, the usual case: joined at once
         return ("ids[]=" + "&ids[]=".join(values)).encode("ascii")
     return "&".join(
         "ids[]=" + (i if i.isascii() and i.isalnum() else quote(i, safe="")) for i in values

@@ -104,6 +104,13 @@ def digits_key(value: str) -> str | None:
 def canonical_id(value: str, *, what: str = "contact id") -> str:
     """An id as MessageFlow stores and lists it (``digits_key``); anything that is not digits
     is refused with ``InvalidRequestError`` (MessageFlow ids are integers)."""
+    if (
+        type(value) is str
+        and value.isascii()
+        and value.encode("ascii").isdigit()
+        and value[0] != "0"
+    ):
+        return value  # the usual id (checked on its bytes: in C): nothing below changes it
     key = digits_key(value) if isinstance(value, str) else None
     if key is None:
         numeric_id(value, what=what)  # raises, saying what is wrong

@@ -123,6 +123,8 @@ def canonical_id(value: str) -> str:
     """A contact id as Messengeo stores and lists it: surrounding whitespace dropped, nothing
     else (ids are written as strings of digits, but nothing says ``"007"`` is ``"7"``); an id
     with a comma (it would split in the ``id=`` filter) or an empty one is refused."""
+    if type(value) is str and value.isascii() and value.encode("ascii").isalnum():
+        return value  # the usual id (checked on its bytes: in C): nothing below changes it
     return one_id(value.strip() if isinstance(value, str) else value, "contact id")
 
 

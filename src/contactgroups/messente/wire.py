@@ -11,7 +11,7 @@ from typing import Any, Final, TypeVar
 
 import cattrs
 
-from .._http import AdapterLimits, Page, Pager, Response, require_e164, to_camel
+from .._http import E164_RE, AdapterLimits, Page, Pager, Response, require_e164, to_camel
 from ..errors import InvalidRequestError
 
 __all__ = [
@@ -62,6 +62,8 @@ def canonical_phone(value: str) -> str:
     countries), parentheses (``+44 (0)20...``: the trunk ``0`` must go, but only there),
     letters, non-ASCII digits.
     """
+    if type(value) is str and E164_RE.fullmatch(value):
+        return value  # E.164 already: nothing below changes or refuses it
     text = value.strip() if isinstance(value, str) else value
     if isinstance(text, str) and text.startswith("+"):
         text = "+" + _SEPARATORS.sub("", text[1:])

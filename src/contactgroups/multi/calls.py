@@ -99,10 +99,15 @@ def _check_shape(result: object) -> None:
     if not isinstance(result, BatchResult):
         raise TypeError(f"the adapter returned {type(result).__name__}, not a BatchResult")
     for ids in (result.done, result.already):
-        if not isinstance(ids, (tuple, list)) or not all(isinstance(i, str) for i in ids):
+        if not isinstance(ids, (tuple, list)) or not _all_str(ids):
             raise TypeError("the adapter's BatchResult holds ids that are not a sequence of str")
     if not isinstance(result.failed, Mapping):
         raise TypeError(f"the adapter's BatchResult.failed is a {type(result.failed).__name__}")
+
+
+def _all_str(ids: Sequence[object]) -> bool:
+    # exact str counted in C (the usual ids), subclasses of str checked one by one
+    return list(map(type, ids)).count(str) == len(ids) or all(isinstance(i, str) for i in ids)
 
 
 def _take(ids: Iterable[str], unsettled: set[str]) -> list[str]:

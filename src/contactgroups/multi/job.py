@@ -13,7 +13,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import anyio
@@ -267,18 +267,10 @@ class BulkJob:
         rate = self.options.rate_for(provider)
         limiter = RateLimiter(rate) if rate else None
         chunks = Chunks(self._slices(indices, first=first))
-
-        async def worker() -> None:
-            while True:
-                chunk = await chunks.take()
-                if chunk is None:
-                    return
-                await self._call(provider, chunk[0], chunk[1], limiter)
-
         with self._governed(provider, adapter) as limit:
             async with anyio.create_task_group() as group:  # its tasks are governed too
                 for _ in range(limit):
-                    group.start_soon(worker)
+                    group.start_soon(self._work, provider, chunks, limiter)
 
     @contextlib.contextmanager
     def _governed(self, provider: str, adapter: MembershipAdapter) -> Iterator[int]:
@@ -307,31 +299,39 @@ class BulkJob:
             async for ids in self.ledger.pending(index, first=first):
                 yield index, ids, size
 
-    async def _call(
-        self, provider: str, index: int, chunk: Sequence[str], limiter: RateLimiter | None
-    ) -> None:
-        target = self.targets[index]
-        if limiter is not None:
-            await limiter.wait()
-        key = id(chunk)
-        self._in_flight[key] = (index, chunk)
-        if self.ledger.durable:
-            self.ledger.sending(index, chunk)
-            await self.ledger.flush()
-        self.report.providers[provider].calls += 1
-        answer = await call(target.adapter, self.action, target.group_id, chunk)
-        del self._in_flight[key]  # not on cancellation: then the call stays in flight
-        split = halves(answer, chunk)
-        if split is not None:
-            # refused before sending: split to find the bad ids without failing the good ones
-            for half in split:
-                await self._call(provider, index, half, limiter)
-            return
-        for ids, outcome, error in settle(provider, self.action, chunk, answer):
-            self.ledger.set(index, ids, outcome, error)
-        # the outcome is committed with the next call's in-flight mark (or at the end): until
-        # then a crash leaves these ids in flight, read back first on resume, never lost
-        self._progress(provider)
+    async def _work(self, provider: str, chunks: Chunks, limiter: RateLimiter | None) -> None:
+        """One worker: the calls of the chunks it takes, one at a time, each recorded. A chunk
+        the adapter refused before sending is called again in halves, first half first, to
+        find the bad ids without failing the good ones. The calls are made here, not in a
+        coroutine per call: every level is walked again on each network wait."""
+        summary = self.report.providers[provider]
+        while True:
+            taken = await chunks.take()
+            if taken is None:
+                return
+            todo: list[Chunk] = [taken]
+            while todo:
+                index, chunk = todo.pop()
+                target = self.targets[index]
+                if limiter is not None:
+                    await limiter.wait()
+                key = id(chunk)
+                self._in_flight[key] = (index, chunk)
+                if self.ledger.durable:
+                    self.ledger.sending(index, chunk)
+                    await self.ledger.flush()
+                summary.calls += 1
+                answer = await call(target.adapter, self.action, target.group_id, chunk)
+                del self._in_flight[key]  # not on cancellation: then the call stays in flight
+                split = halves(answer, chunk)
+                if split is not None:
+                    todo.extend((index, half) for half in reversed(split))
+                    continue
+                for ids, outcome, error in settle(provider, self.action, chunk, answer):
+                    self.ledger.set(index, ids, outcome, error)
+                # the outcome is committed with the next call's in-flight mark (or at the end):
+                # until then a crash leaves these ids in flight, read back first on resume
+                self._progress(provider)
 
     def _progress(self, provider: str, *, final: bool = False) -> None:
         """``on_progress`` when the provider's counts changed, and once more, final, at the end."""

@@ -8,6 +8,7 @@ ids move, so reading progress and counts costs nothing per id.
 from __future__ import annotations
 
 import enum
+import itertools
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -215,6 +216,11 @@ class Ledger(LedgerBase):
 
     ``set`` keeps the invariant after any sequence of calls, including one that stops at an id
     the target does not hold (``KeyError``; the ids before it are set).
+
+    Each target's outcomes are one byte per id in the target's order, beside a table of each
+    id's position: a call's chunk, a run of the target's ids as ``pending`` handed them out, is
+    recorded by one slice of that array. Writing each id into a table of every id instead would
+    touch memory all over a large table, which costs more than the rest of the call.
     """
 
     def __init__(
@@ -230,11 +236,15 @@ class Ledger(LedgerBase):
         else:
             tables = [_table(list(e)) for e in entries]
         super().__init__(targets, [len(keys) for keys, _, _ in tables])
-        self._outcomes: list[dict[str, Outcome]] = []
+        self._keys: list[Sequence[str]] = []
+        self._position: list[dict[str, int]] = []
+        self._codes: list[bytearray] = []
         self._errors: list[dict[str, ContactGroupsError]] = []
         self._given: list[dict[str, str]] = []
         for index, (keys, given, refused) in enumerate(tables):
-            self._outcomes.append(dict.fromkeys(keys, Outcome.NOT_ATTEMPTED))
+            self._keys.append(keys)
+            self._position.append(dict(zip(keys, range(len(keys)), strict=True)))
+            self._codes.append(bytearray(_CODE[Outcome.NOT_ATTEMPTED] * len(keys)))
             self._errors.append({})
             self._given.append(dict(given))
             for key, error in refused.items():
@@ -244,25 +254,63 @@ class Ledger(LedgerBase):
         self, index: int, ids: Sequence[str], outcome: Outcome, error: ContactGroupsError | None
     ) -> None:
         """An id the target does not hold raises ``KeyError``; the ids before it are set."""
-        outcomes = self._outcomes[index]
+        codes = self._codes[index]
         tally = self._tally_of[index]
+        start = self._run_of(index, ids)
+        if start is not None:  # the ids are codes[start:end]: counted and set at once, in C
+            before = codes[start : start + len(ids)]
+            if before.count(before[0]) == len(before):
+                tally[_OUTCOMES[before[0]]] -= len(before)
+            else:
+                for code in set(before):
+                    tally[_OUTCOMES[code]] -= before.count(code)
+            codes[start : start + len(ids)] = _CODE[outcome] * len(before)
+            tally[outcome] += len(before)
+            self._note_errors(index, ids, error)
+            return
+        position = self._position[index]
+        code = _CODE[outcome][0]
         moved = 0
         try:
             for contact_id in ids:
-                tally[outcomes[contact_id]] -= 1
-                outcomes[contact_id] = outcome
+                at = position[contact_id]
+                tally[_OUTCOMES[codes[at]]] -= 1
+                codes[at] = code
+                tally[outcome] += 1
                 moved += 1
         finally:
-            tally[outcome] += moved
-            errors = self._errors[index]
-            if error is not None:
-                errors.update(dict.fromkeys(ids[:moved], error))
-            elif errors:
-                for contact_id in ids[:moved]:
-                    errors.pop(contact_id, None)
+            self._note_errors(index, ids[:moved], error)
+
+    def _note_errors(
+        self, index: int, ids: Sequence[str], error: ContactGroupsError | None
+    ) -> None:
+        """``ids`` keep ``error`` (failed), or lose the one they had."""
+        errors = self._errors[index]
+        if error is not None:
+            errors.update(dict.fromkeys(ids, error))
+        elif errors:
+            for contact_id in ids:
+                errors.pop(contact_id, None)
+
+    def _run_of(self, index: int, ids: Sequence[str]) -> int | None:
+        """Where ``ids`` start among the target's ids when they are a run of them, in order (as a
+        chunk cut from ``pending`` is); else None. Comparing the run is cheap: the same objects."""
+        if not ids or not isinstance(ids, (list, tuple)):
+            return None
+        try:
+            start = self._position[index].get(ids[0])
+        except TypeError:  # not an id at all: the general path says so
+            return None
+        if start is None:
+            return None
+        keys = self._keys[index]
+        run = keys[start : start + len(ids)]
+        if type(run) is not type(ids):  # a tuple is never equal to a list
+            run = list(run) if isinstance(ids, list) else tuple(run)
+        return start if run == ids else None
 
     def outcome(self, index: int, contact_id: str) -> Outcome:
-        return self._outcomes[index][contact_id]
+        return _OUTCOMES[self._codes[index][self._position[index][contact_id]]]
 
     def error(self, index: int, contact_id: str) -> ContactGroupsError | None:
         return self._errors[index].get(contact_id)
@@ -273,26 +321,29 @@ class Ledger(LedgerBase):
     def items(self, index: int) -> Iterator[Item]:
         errors = self._errors[index]
         given = self._given[index]
-        for contact_id, outcome in self._outcomes[index].items():
-            yield contact_id, outcome, errors.get(contact_id), given.get(contact_id)
+        for contact_id, code in zip(self._keys[index], self._codes[index], strict=True):
+            yield contact_id, _OUTCOMES[code], errors.get(contact_id), given.get(contact_id)
 
     def outcomes_of(self, index: int) -> Mapping[str, Outcome]:
         """Target ``index``'s ids and their outcomes, in the target's order (read-only view)."""
-        return MappingProxyType(self._outcomes[index])
+        return _Outcomes(self._keys[index], self._position[index], self._codes[index])
 
     def errors_of(self, index: int) -> Mapping[str, ContactGroupsError]:
         """Target ``index``'s failed ids and their errors (read-only view)."""
         return MappingProxyType(self._errors[index])
 
     async def pending(self, index: int, *, first: bool) -> AsyncIterator[list[str]]:
-        outcomes = self._outcomes[index]
         if first:
-            ids = [i for i, o in outcomes.items() if o is Outcome.NOT_ATTEMPTED]
+            keys, codes = self._keys[index], self._codes[index]
+            if codes.count(_CODE[Outcome.NOT_ATTEMPTED]) == len(codes):
+                ids = keys  # none attempted yet, the usual first round: all of them, as they are
+            else:  # in C: the ids whose outcome is NOT_ATTEMPTED, in the target's order
+                ids = list(itertools.compress(keys, codes.translate(_NOT_ATTEMPTED_MASK)))
         else:
             errors = self._errors[index]
             ids = [i for i, e in errors.items() if worth_another_round(e)]
         for start in range(0, len(ids), PENDING_SLICE):
-            yield ids[start : start + PENDING_SLICE]
+            yield list(ids[start : start + PENDING_SLICE])
 
     async def unsure(self, index: int) -> AsyncIterator[list[tuple[str, ContactGroupsError]]]:
         unsure = [(i, e) for i, e in self._errors[index].items() if e.maybe_landed]
@@ -309,8 +360,38 @@ class Ledger(LedgerBase):
 
     def __sizeof__(self) -> int:
         """The per-id tables included (``sys.getsizeof(ledger)``); the targets' ids are not."""
-        tables = [*self._outcomes, *self._errors]
+        tables: list[object] = [*self._position, *self._codes, *self._errors]
         return object.__sizeof__(self) + sum(sys.getsizeof(table) for table in tables)
+
+
+#: Each outcome as the byte that stands for it in a target's array of outcomes, and back.
+_OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+_CODE = {outcome: bytes([code]) for code, outcome in enumerate(_OUTCOMES)}
+# an array of outcomes as 1 where the id is not attempted, 0 elsewhere
+_NOT_ATTEMPTED_MASK = bytes(int(code == _CODE[Outcome.NOT_ATTEMPTED][0]) for code in range(256))
+
+
+class _Outcomes(Mapping[str, Outcome]):
+    """A target's ids and their outcomes as a read-only mapping (a live view)."""
+
+    __slots__ = ("_codes", "_keys", "_position")
+
+    def __init__(self, keys: Sequence[str], position: dict[str, int], codes: bytearray) -> None:
+        self._keys = keys
+        self._position = position
+        self._codes = codes
+
+    def __getitem__(self, contact_id: str) -> Outcome:
+        return _OUTCOMES[self._codes[self._position[contact_id]]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, contact_id: object) -> bool:
+        return contact_id in self._position
 
 
 #: One target's ids for a ``Ledger``: the keys in order, what the caller passed where it differs,

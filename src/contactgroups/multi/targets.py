@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import attrs
 
@@ -83,6 +83,35 @@ def canonical_entries(
             yield entry
 
 
+# the ASCII characters ``str.strip`` drops: an id holding none of them is not blank
+_ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())
+
+
+def _keys_at_once(
+    canonical: Callable[[str], str] | None, values: Iterable[object]
+) -> list[str] | None:
+    """The keys of ``values`` when every one is a non-empty ASCII string without whitespace
+    already in canonical form (a bulk list, as usual), checked in C where it can be; None
+    otherwise (each id is then taken on its own, with the same result)."""
+    ids = values if type(values) is list else list(values)
+    if list(map(type, ids)).count(str) != len(ids) or "" in ids:
+        return None
+    joined = "".join(cast("list[str]", ids))
+    if not joined.isascii():
+        return None
+    data = joined.encode("ascii")
+    if not data.isalnum() and len(data.translate(None, _ASCII_SPACE)) != len(data):
+        return None
+    keys = cast("list[str]", ids)
+    if canonical is None:
+        return list(keys)
+    try:
+        canonical_keys = list(map(canonical, keys))
+    except InvalidRequestError:  # the entry of the refused id says why
+        return None
+    return canonical_keys if canonical_keys == keys else None
+
+
 def _keys(
     adapter: MembershipAdapter, values: Iterable[object]
 ) -> tuple[list[str], list[tuple[int, IdEntry]]]:
@@ -90,6 +119,9 @@ def _keys(
     more than their key (not canonical as passed, or refused) by position. An id already in
     canonical form, the usual case, costs its check and nothing more."""
     canonical, provider = _canonicaliser(adapter), adapter.provider
+    at_once = _keys_at_once(canonical, values)
+    if at_once is not None:
+        return at_once, []
     keys: list[str] = []
     odd: list[tuple[int, IdEntry]] = []
     for value in values:
@@ -123,6 +155,14 @@ class IdDigest:
 
     def add_all(self, keys: Sequence[str]) -> None:
         """Each of ``keys`` as ``add`` takes it (the same digest), in one update."""
+        lengths = set(map(len, keys))
+        if len(lengths) == 1:
+            # ASCII keys of one length (the usual ids): their length prefixes joined in C
+            joined = "".join(keys)
+            if joined.isascii():
+                prefix = f"{lengths.pop()}:"
+                self._hash.update((prefix + prefix.join(keys)).encode("ascii"))
+                return
         encoded = [key.encode("utf-8", "surrogatepass") for key in keys]
         self._hash.update(b"".join(b"%d:%s" % (len(data), data) for data in encoded))
 
@@ -151,8 +191,8 @@ class Target:
     given: Mapping[str, str] = attrs.field(eq=False)
     refused: Mapping[str, InvalidRequestError] = attrs.field(eq=False, repr=False)
     _source: Iterator[object] | None = attrs.field(eq=False, repr=False, alias="_source")
-    #: the ids' ``IdDigest`` (None for a streamed target: its journal takes it as they stream)
-    digest: str | None = attrs.field(eq=False, repr=False)
+    # the ids' digest; None until asked for, where the ids as passed are ``_ids`` (no repeats)
+    _digest: str | None = attrs.field(eq=False, repr=False, alias="_digest")
 
     def __init__(self, client: HasMembership, group_id: str, ids: Iterable[object]) -> None:
         if isinstance(ids, (str, bytes)):
@@ -162,8 +202,6 @@ class Target:
             self.__attrs_init__(client, str(group_id), (), {}, {}, iter(ids), None)
             return
         passed, odd = _keys(client.membership, ids)
-        digest = IdDigest()
-        digest.add_all(passed)
         given: dict[str, str] = {}
         refused: dict[str, InvalidRequestError] = {}
         if odd:  # the first time each such key was passed decides what it keeps
@@ -179,7 +217,22 @@ class Target:
                     if entry.refused is not None:
                         refused[entry.key] = entry.refused
         keys = tuple(dict.fromkeys(passed))
-        self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest.hexdigest())
+        digest = None
+        if len(keys) != len(passed):  # repeats: the digest takes them, so it is taken now
+            whole = IdDigest()
+            whole.add_all(passed)
+            digest = whole.hexdigest()
+        self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest)
+
+    @property
+    def digest(self) -> str | None:
+        """The ids' ``IdDigest`` (None for a streamed target: its journal takes it as they
+        stream); worked out on first use (only a journal asks)."""
+        if self._digest is None and self._source is None:
+            digest = IdDigest()
+            digest.add_all(self._ids)
+            object.__setattr__(self, "_digest", digest.hexdigest())
+        return self._digest
 
     @property
     def ids(self) -> tuple[str, ...]:
