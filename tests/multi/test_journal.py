@@ -11,6 +11,7 @@ import pytest
 
 from contactgroups import multi
 from contactgroups.errors import InvalidRequestError, JournalError, ServerError
+from contactgroups.multi import records
 from contactgroups.multi.journal import Journal, JournalLedger
 from contactgroups.multi.records import pack
 from contactgroups.testing import Faults
@@ -248,3 +249,31 @@ async def test_a_sync_journal_does_not_grow_with_every_run(tmp_path: Path) -> No
             with sqlite3.connect(journal) as db:
                 sizes.append(db.execute("SELECT COUNT(*) FROM errors").fetchone()[0])
     assert sizes[0] > 0 and sizes[-1] == sizes[0]
+
+
+async def test_calls_marked_ahead_but_never_sent_are_not_attempted_on_disk_too(
+    tmp_path: Path,
+) -> None:
+    """A journal marks calls in flight a few chunks ahead of sending them; a job stopped by its
+    deadline before sending some of those says "not attempted" for their ids, live and read
+    back from disk alike (a ``NOT_SENT`` row puts back what they were)."""
+    journal = tmp_path / "job.db"
+    async with MessageBirdFake(faults=Faults(latency=0.05)) as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(600)  # 12 calls of 50, one at a time: about 0.6 s
+        report = await multi.add(
+            [multi.Target(client, group, ids)],
+            journal=journal,
+            concurrency=1,
+            deadline=0.2,
+            verify=False,
+        )
+    assert report.deadline_passed and report.counts()[multi.Outcome.NOT_ATTEMPTED] > 0
+
+    def outcomes(of: multi.Report) -> list[tuple[str, multi.Outcome]]:
+        return sorted((contact_id, outcome) for _, contact_id, outcome, _ in of.outcomes())
+
+    assert outcomes(multi.Report.load(journal)) == outcomes(report)
+    with sqlite3.connect(journal) as db:
+        unsent = db.execute("SELECT COUNT(*) FROM log WHERE state = ?", (records.NOT_SENT,))
+        assert unsent.fetchone()[0] >= 1

@@ -217,15 +217,15 @@ async def test_a_damaged_journal_is_refused_with_journal_error(
 
 async def test_a_journal_failing_mid_run_is_journal_error(tmp_path: Path) -> None:
     """The job raises ``JournalError`` for a journal it cannot use, also when the journal fails
-    after the job started (here another program deletes its errors during the second call: the
-    read-back of the unclear ids then finds them gone)."""
+    after the job started (here another program drops its log during the second call: the next
+    commit, in a task of the job's task groups, fails)."""
     path = tmp_path / "job.db"
     calls = []
 
     def damaging(ids: Sequence[str]) -> BatchResult:
         calls.append(ids)
-        if len(calls) == 2:  # the first call's error gone (and its row id never used again)
-            _sql("UPDATE errors SET id = id + 1000")(path)
+        if len(calls) == 2:
+            _sql("DROP TABLE log")(path)
         return lost(ids)
 
     vendor = Hostile(answer=damaging, size=1)

@@ -26,7 +26,7 @@ from .calls import call, halves, settle
 from .journal import Journal, JournalLedger
 from .ledger import LedgerBase, Outcome, Progress
 from .options import JobOptions, PerProviderConcurrency, PerProviderRate, ProgressCallback
-from .pacing import Chunk, Chunks, RateLimiter
+from .pacing import Chunk, Chunks, Marked, RateLimiter
 from .pgstore import is_postgres_url
 from .report import Action, Report, done_outcome
 from .retrying import ROUND_WAIT_MAX, worth_another_round
@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 __all__ = ["ROUND_WAIT_MAX", "BulkJob", "worth_another_round"]
 
 logger = logging.getLogger("contactgroups.multi")
+
+#: Chunks a journaled job marks in flight before their calls are taken (at most).
+MARK_AHEAD = 64
 
 
 class BulkJob:
@@ -266,11 +269,24 @@ class BulkJob:
         adapter = self.targets[indices[0]].adapter
         rate = self.options.rate_for(provider)
         limiter = RateLimiter(rate) if rate else None
-        chunks = Chunks(self._slices(indices, first=first))
+        ledger = self.ledger
         with self._governed(provider, adapter) as limit:
-            async with anyio.create_task_group() as group:  # its tasks are governed too
-                for _ in range(limit):
-                    group.start_soon(self._work, provider, chunks, limiter)
+            # a journal marks calls in flight ahead (twice the workers, MARK_AHEAD at most): each
+            # rarely waits for its commit; a kill leaves them in flight, read back on resume
+            mark = ledger.sending if ledger.durable else None
+            ahead = min(2 * limit, MARK_AHEAD)
+            chunks = Chunks(self._slices(indices, first=first), mark, ahead)
+            try:
+                async with anyio.create_task_group() as committing:
+                    if mark is not None:  # marks committed as they come, not when a call waits
+                        committing.start_soon(ledger.keep_committing)
+                    async with anyio.create_task_group() as group:  # its tasks are governed too
+                        for _ in range(limit):
+                            group.start_soon(self._work, provider, chunks, limiter)
+                    committing.cancel_scope.cancel()
+            finally:
+                for index, ids in chunks.unsent():  # marked, never sent: as they were
+                    ledger.not_sent(index, ids)
 
     @contextlib.contextmanager
     def _governed(self, provider: str, adapter: MembershipAdapter) -> Iterator[int]:
@@ -309,23 +325,26 @@ class BulkJob:
             taken = await chunks.take()
             if taken is None:
                 return
-            todo: list[Chunk] = [taken]
+            todo: list[Marked] = [taken]
             while todo:
-                index, chunk = todo.pop()
+                index, chunk, ticket = todo.pop()
                 target = self.targets[index]
-                if limiter is not None:
-                    await limiter.wait()
+                try:
+                    if self.ledger.durable:  # its mark in flight committed before it is sent
+                        await self.ledger.flush(ticket or self.ledger.sending(index, chunk))
+                    if limiter is not None:
+                        await limiter.wait()
+                except BaseException:  # stopped before the call: its ids were never sent
+                    self.ledger.not_sent(index, chunk)
+                    raise
                 key = id(chunk)
                 self._in_flight[key] = (index, chunk)
-                if self.ledger.durable:
-                    self.ledger.sending(index, chunk)
-                    await self.ledger.flush()
                 summary.calls += 1
                 answer = await call(target.adapter, self.action, target.group_id, chunk)
                 del self._in_flight[key]  # not on cancellation: then the call stays in flight
                 split = halves(answer, chunk)
                 if split is not None:
-                    todo.extend((index, half) for half in reversed(split))
+                    todo.extend((index, half, 0) for half in reversed(split))  # marked anew
                     continue
                 for ids, outcome, error in settle(provider, self.action, chunk, answer):
                     self.ledger.set(index, ids, outcome, error)

@@ -30,6 +30,7 @@ from .records import (
     BLOCK,
     CODE_OUTCOME,
     IN_FLIGHT,
+    NOT_SENT,
     RETRY,
     STATE,
     UNSURE,
@@ -93,6 +94,7 @@ class JournalLedger(LedgerBase):
         self._written = 0  # writes buffered so far, ever
         self._committed = 0  # of those, how many a commit has made durable
         self._committing: anyio.Event | None = None  # set when the commit under way ends
+        self._buffered: anyio.Event | None = None  # set when ``sending`` buffers a mark
         for index, states in enumerate(codes):
             for code in set(states):
                 if code:
@@ -203,16 +205,32 @@ class JournalLedger(LedgerBase):
         self._writes.append((self._rows[index], code, error, pack(positions)))
         self._written += 1
 
-    def sending(self, index: int, ids: Sequence[str]) -> None:
+    def sending(self, index: int, ids: Sequence[str]) -> int:
         positions = list(map(self._taken[index].__getitem__, ids))
         self._writes.append((self._rows[index], IN_FLIGHT, None, pack(positions)))
         self._written += 1
+        if self._buffered is not None:
+            self._buffered.set()
+        return self._written
 
-    async def flush(self) -> None:
-        """Return once every write buffered before the call is committed. One commit at a time
-        takes everything buffered meanwhile (a group commit): forty calls in flight cost a few
-        transactions, not forty."""
-        wanted = self._written
+    async def keep_committing(self) -> None:
+        while True:
+            if self._committed >= self._written:
+                self._buffered = anyio.Event()
+                await self._buffered.wait()
+                self._buffered = None
+            await self.flush()
+
+    def not_sent(self, index: int, ids: Sequence[str]) -> None:
+        positions = list(map(self._taken[index].pop, ids))  # handed out no longer
+        self._writes.append((self._rows[index], NOT_SENT, None, pack(positions)))
+        self._written += 1
+
+    async def flush(self, upto: int | None = None) -> None:
+        """Return once every write buffered before the call (or up to ticket ``upto``) is
+        committed. One commit at a time takes everything buffered meanwhile (a group commit):
+        forty calls in flight cost a few transactions, not forty."""
+        wanted = self._written if upto is None else upto
         while self._committed < wanted:
             if self._committing is not None:  # another caller's commit: it may include ours
                 await self._committing.wait()
@@ -277,6 +295,8 @@ class JournalLedger(LedgerBase):
                 last = last_errors(db, row, start, end, range(marks[0], marks[-1] + 1))
                 positions = [p for span in runs(codes, marks, start, end) for p in span]
                 errors = load_errors(db, {last[p] or 0 for p in positions})
+                if len(errors) < len({last[p] for p in positions}):
+                    raise sqlite3.DatabaseError("an error its log names is gone")
                 keys = self._keys_at(db, index, positions)
                 return [(p, k, errors[last[p] or 0]) for p, k in zip(positions, keys, strict=True)]
 

@@ -169,11 +169,22 @@ class LedgerBase:
         """The longest ``Retry-After`` among the failed ids about to be repeated."""
         raise NotImplementedError
 
-    def sending(self, index: int, ids: Sequence[str]) -> None:
-        """The ids are about to be sent (a journal records them in flight)."""
+    def sending(self, index: int, ids: Sequence[str]) -> int:
+        """The ids are about to be sent (a journal records them in flight): the ticket that
+        ``flush`` takes to wait for that record alone."""
+        return 0
 
-    async def flush(self) -> None:
-        """Make every ``set`` so far durable (a journal commits; memory has nothing to do)."""
+    async def keep_committing(self) -> None:
+        """Make what ``sending`` records durable as it comes, until cancelled (a journal: the
+        calls marked ahead then find their marks committed; memory: nothing to do)."""
+
+    def not_sent(self, index: int, ids: Sequence[str]) -> None:
+        """Ids recorded by ``sending`` whose call was not made after all (the job stopped first):
+        back to the outcome they had."""
+
+    async def flush(self, upto: int | None = None) -> None:
+        """Make every ``set`` so far (or the writes up to ``upto``, a ticket of ``sending``)
+        durable (a journal commits; memory has nothing to do)."""
 
     # -- counts ----------------------------------------------------------------------------------
 

@@ -3,15 +3,18 @@ to the round's workers without a wait, and an optional cap on call starts per se
 
 from __future__ import annotations
 
+import collections
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 import anyio
 
-__all__ = ["Chunk", "Chunks", "RateLimiter"]
+__all__ = ["Chunk", "Chunks", "Marked", "RateLimiter"]
 
 #: (target index, ids) of one call.
 Chunk = tuple[int, Sequence[str]]
+#: (target index, ids, ticket of the journal's mark: 0 where nothing is marked) of one call.
+Marked = tuple[int, Sequence[str], int]
 
 
 class RateLimiter:
@@ -33,27 +36,56 @@ class RateLimiter:
 
 class Chunks:
     """The calls of one round, for its workers: chunks cut from the ledger's pending slices,
-    handed out in order without a wait (only reading the next slice waits, under a lock)."""
+    handed out in order without a wait (only reading the next slice waits, under a lock).
 
-    def __init__(self, slices: AsyncIterator[tuple[int, list[str], int]]) -> None:
+    With ``mark`` (a journal's ``sending``), each chunk is marked in flight ``ahead`` chunks
+    before it is taken, so that its mark is usually committed by then and the call need not
+    wait for the journal; ``unsent`` gives back the chunks marked and never taken."""
+
+    def __init__(
+        self,
+        slices: AsyncIterator[tuple[int, list[str], int]],
+        mark: Callable[[int, Sequence[str]], int] | None = None,
+        ahead: int = 0,
+    ) -> None:
         self._slices = slices
         self._current: Iterator[Chunk] = iter(())
         self._reading = anyio.Lock()
+        self._mark = mark
+        self._ahead = ahead if mark is not None else 0
+        self._ready: collections.deque[Marked] = collections.deque()
 
-    async def take(self) -> Chunk | None:
-        """The next call's (target index, ids), or None once every slice is handed out."""
-        chunk = next(self._current, None)
-        if chunk is not None:
-            return chunk
-        async with self._reading:  # an async generator serves one caller at a time
-            while True:
-                chunk = next(self._current, None)  # another worker may have read a slice
-                if chunk is not None:
-                    return chunk
-                read = await anext(self._slices, None)
-                if read is None:
-                    return None
-                self._current = _cut(*read)
+    async def take(self) -> Marked | None:
+        """The next call's (target index, ids, ticket of its mark), or None once every slice is
+        handed out."""
+        if not self._ready:
+            async with self._reading:  # an async generator serves one caller at a time
+                while not self._ready:  # another worker may have read a slice meanwhile
+                    self._top_up()
+                    if self._ready:
+                        break
+                    read = await anext(self._slices, None)
+                    if read is None:
+                        return None
+                    self._current = _cut(*read)
+        chunk = self._ready.popleft()
+        self._top_up()
+        return chunk
+
+    def _top_up(self) -> None:
+        mark = self._mark
+        while len(self._ready) <= self._ahead:
+            chunk = next(self._current, None)
+            if chunk is None:
+                return
+            index, ids = chunk
+            self._ready.append((index, ids, 0 if mark is None else mark(index, ids)))
+
+    def unsent(self) -> list[Chunk]:
+        """The chunks marked in flight and never taken (the round stopped first)."""
+        unsent = [(index, ids) for index, ids, _ in self._ready]
+        self._ready.clear()
+        return unsent
 
 
 def _cut(index: int, ids: list[str], size: int) -> Iterator[Chunk]:

@@ -29,6 +29,7 @@ __all__ = [
     "BLOCK",
     "CODE_OUTCOME",
     "IN_FLIGHT",
+    "NOT_SENT",
     "OUTCOME",
     "RETRY",
     "SCHEMA",
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
+NOT_SENT = 10  # a log row only: marked in flight, then not sent after all (the state before holds)
 STATE = {
     Outcome.NOT_ATTEMPTED: 0,
     Outcome.ADDED: 1,
@@ -99,6 +101,8 @@ CREATE TABLE IF NOT EXISTS log (
 CREATE INDEX IF NOT EXISTS log_target ON log (target, state);
 """
 
+#: log rows one INSERT takes at most (6 parameters each, under SQLite's 32,766)
+_ROWS_PER_INSERT = 5000
 _SWAP = sys.byteorder != "little"  # positions are stored little-endian, 4 bytes each
 
 
@@ -154,12 +158,29 @@ def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
     """Every id's state code now: the log of ``target`` applied in order (``ValueError`` or
     ``IndexError`` for a row this SDK never writes)."""
     codes = bytearray(size)
+    unsent = db.execute(
+        "SELECT 1 FROM log WHERE target=? AND state=? LIMIT 1", (target, NOT_SENT)
+    ).fetchone()
+    before: dict[int, int] | None = {} if unsent else None  # in flight: the state before
     for state, data in db.execute(
         "SELECT state, positions FROM log WHERE target=? ORDER BY id", (target,)
     ):
-        if state not in CODE_OUTCOME or not isinstance(data, bytes) or len(data) % 4:
+        if (state not in CODE_OUTCOME and state != NOT_SENT) or not isinstance(data, bytes):
             raise ValueError(f"a log row of target {target} is not one this SDK writes")
-        assign(codes, unpack(data), state)  # a position past the target: IndexError
+        if len(data) % 4:
+            raise ValueError(f"a log row of target {target} is not one this SDK writes")
+        positions = unpack(data)
+        if before is not None:  # a slower walk, only where a job stopped with ids marked ahead
+            if state == NOT_SENT:
+                for position in positions:
+                    codes[position] = before.pop(position, codes[position])
+                continue
+            for position in positions:
+                if state == IN_FLIGHT and codes[position] != IN_FLIGHT:
+                    before[position] = codes[position]
+                elif state != IN_FLIGHT:
+                    before.pop(position, None)
+        assign(codes, positions, state)  # a position past the target: IndexError
     return codes
 
 
@@ -316,22 +337,32 @@ def keys_between(db: sqlite3.Connection, target: int, start: int, end: int) -> l
 
 
 def write_all(db: sqlite3.Connection, writes: list[Write]) -> None:
-    """Every buffered log row in one transaction; each distinct error stored once."""
+    """Every buffered log row, committed together; each distinct error stored once.
+
+    Rows go in as one statement (no error among them: one step, its own transaction): each step
+    lets go of the GIL, and taking it back from a busy event loop costs up to the interpreter's
+    switch interval, so a commit of many steps would hold every call waiting on it that long."""
     error_ids: dict[int, int] = {}
-    rows = []
-    db.execute("BEGIN")
+    rows: list[object] = []
+    failing = any(error is not None for _, _, error, _ in writes)
+    if failing:
+        db.execute("BEGIN")
     for target, state, error, positions in writes:
         error_id = None
         if error is not None:
             error_id = error_ids.get(id(error))
             if error_id is None:
                 error_id = error_ids[id(error)] = _error_row(db, error)
-        rows.append((target, state, error_id, positions, *_bounds(positions)))
-    db.executemany(
-        "INSERT INTO log (target, state, error, positions, low, high) VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    db.execute("COMMIT")
+        rows += (target, state, error_id, positions, *_bounds(positions))
+    for start in range(0, len(writes), _ROWS_PER_INSERT):
+        count = min(_ROWS_PER_INSERT, len(writes) - start)
+        values = ",".join(("(?, ?, ?, ?, ?, ?)",) * count)
+        db.execute(
+            f"INSERT INTO log (target, state, error, positions, low, high) VALUES {values}",
+            rows[start * 6 : (start + count) * 6],
+        )
+    if failing:
+        db.execute("COMMIT")
 
 
 def _bounds(packed: bytes) -> tuple[int | None, int | None]:
