@@ -165,9 +165,8 @@ def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
     for state, data in db.execute(
         "SELECT state, positions FROM log WHERE target=? ORDER BY id", (target,)
     ):
-        if (state not in CODE_OUTCOME and state != NOT_SENT) or not isinstance(data, bytes):
-            raise ValueError(f"a log row of target {target} is not one this SDK writes")
-        if len(data) % 4:
+        known = state in CODE_OUTCOME or state == NOT_SENT
+        if not known or not isinstance(data, bytes) or len(data) % 4:
             raise ValueError(f"a log row of target {target} is not one this SDK writes")
         positions = unpack(data)
         if before is not None:  # a slower walk, only where a job stopped with ids marked ahead
@@ -378,13 +377,13 @@ def last_errors(
     ``states`` names, the error of the last such row: one window's worth in memory, however
     many ids the target has."""
     last: dict[int, int | None] = {}
-    for error_id, data in db.execute(
-        "SELECT error, positions FROM log WHERE target=? AND state>=? AND state<? "
+    for error_id, data, low, high in db.execute(
+        "SELECT error, positions, low, high FROM log WHERE target=? AND state>=? AND state<? "
         "AND (low IS NULL OR (low<? AND high>=?)) ORDER BY id",
         (target, states.start, states.stop, end, start),
     ):
         positions = unpack(data)
-        if positions and start <= min(positions) and max(positions) < end:
+        if low is not None and start <= low and high < end:  # the whole row in the window
             last.update(dict.fromkeys(positions, error_id))
         else:
             last.update((p, error_id) for p in positions if start <= p < end)
