@@ -277,3 +277,29 @@ async def test_calls_marked_ahead_but_never_sent_are_not_attempted_on_disk_too(
     with sqlite3.connect(journal) as db:
         unsent = db.execute("SELECT COUNT(*) FROM log WHERE state = ?", (records.NOT_SENT,))
         assert unsent.fetchone()[0] >= 1
+
+
+async def test_calls_stopped_while_waiting_their_turn_are_not_attempted_on_disk_too(
+    tmp_path: Path,
+) -> None:
+    """Calls marked in flight and committed, then held by ``rate`` when the deadline comes:
+    never sent, so "not attempted" live and read back from disk (not "interrupted")."""
+    journal = tmp_path / "job.db"
+    async with MessageBirdFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(600)  # 12 calls of 50, four at a time, five a second
+        report = await multi.add(
+            [multi.Target(client, group, ids)],
+            journal=journal,
+            concurrency=4,
+            rate=5.0,
+            deadline=0.5,
+            verify=False,
+        )
+    assert report.deadline_passed and report.counts()[multi.Outcome.NOT_ATTEMPTED] > 0
+    assert multi.Outcome.FAILED not in report.counts()
+
+    def outcomes(of: multi.Report) -> list[tuple[str, multi.Outcome]]:
+        return sorted((contact_id, outcome) for _, contact_id, outcome, _ in of.outcomes())
+
+    assert outcomes(multi.Report.load(journal)) == outcomes(report)
