@@ -1,4 +1,4 @@
-"""The journal's log (format 3): whatever a job records, the journal's ledger, the report read
+"""The journal's log (format 4): whatever a job records, the journal's ledger, the report read
 back from disk and a resumed run agree with the in-memory ``Ledger`` given the same writes; and
 a call costs the journal two rows whatever its size."""
 
@@ -22,8 +22,9 @@ from contactgroups.errors import (
     ServerError,
     ValidationError,
 )
-from contactgroups.multi import Outcome, records
+from contactgroups.multi import Outcome, blocks, records
 from contactgroups.multi import journal as journal_module
+from contactgroups.multi.handout import Run
 from contactgroups.multi.journal import Journal, JournalLedger
 from contactgroups.testing.messageflow import MessageFlowFake
 
@@ -48,16 +49,28 @@ def items(ledger: multi.LedgerBase) -> list[tuple[str, Outcome, str | None]]:
     ]
 
 
-def chunks(keys: list[str], sizes: Iterator[int]) -> Iterator[list[str]]:
+def chunks(keys: list[str], sizes: Iterator[int], *, runs: bool) -> Iterator[list[str]]:
+    """``keys`` cut in turn: with ``runs``, every other chunk of a run as the job cuts it (a
+    ``Run``, recorded by its bounds), the rest as plain lists (looked up id by id)."""
     start = 0
+    number = 0
     while start < len(keys):
         size = next(sizes)
-        yield keys[start : start + size]
+        number += 1
+        if runs and number % 2 and isinstance(keys, Run):
+            yield keys.part(start, start + size)
+        else:
+            yield keys[start : start + size]
         start += size
 
 
 async def record(
-    path: Path, ids: list[str], streamed: bool, rounds: list[list[str]], sizes: list[int]
+    path: Path,
+    ids: list[str],
+    streamed: bool,
+    rounds: list[list[str]],
+    sizes: list[int],
+    runs: bool = True,
 ) -> tuple[multi.Ledger, JournalLedger, set[str]]:
     """Run ``rounds`` of answers through a journal's ledger and the in-memory one; the ids left
     in flight (as at a kill)."""
@@ -70,7 +83,7 @@ async def record(
         size_cycle = (sizes[n % len(sizes)] for n in range(10**6))
         for number in range(len(rounds)):
             async for keys in ledger.pending(0, first=number == 0):
-                for chunk in chunks(keys, size_cycle):
+                for chunk in chunks(keys, size_cycle, runs=runs):
                     ledger.sending(0, chunk)
                     answer = next(answers, "added")
                     if answer == "in_flight":
@@ -100,6 +113,7 @@ async def record(
     rounds=st.lists(st.lists(ANSWERS, max_size=12), min_size=1, max_size=3),
     sizes=st.lists(st.integers(1, 9), min_size=1, max_size=4),
     repeats=st.integers(0, 5),
+    runs=st.booleans(),
 )
 def test_the_log_agrees_with_the_in_memory_ledger(
     tmp_path_factory: pytest.TempPathFactory,
@@ -109,13 +123,14 @@ def test_the_log_agrees_with_the_in_memory_ledger(
     rounds: list[list[str]],
     sizes: list[int],
     repeats: int,
+    runs: bool,
 ) -> None:
-    monkeypatch.setattr(records, "BLOCK", 7)  # many blocks: ids cross their edges
+    monkeypatch.setattr(blocks, "BLOCK", 7)  # many blocks: ids cross their edges
     monkeypatch.setattr(journal_module, "BLOCK", 7)
     path = tmp_path_factory.mktemp("log") / "job.db"
     ids = [f"id{n}" for n in range(size)]
     passed = ids + ids[:repeats]  # repeats, dropped by the target or by the journal
-    memory, ledger, in_flight = anyio.run(record, path, passed, streamed, rounds, sizes)
+    memory, ledger, in_flight = anyio.run(record, path, passed, streamed, rounds, sizes, runs)
 
     # the live ledger: ids in flight keep their outcome until they are recorded
     assert ledger.counts() == memory.counts()

@@ -303,4 +303,4 @@ async def test_a_journaled_job_whose_vendor_is_down_holds_no_per_id_memory(tmp_p
         [Target(Client(vendor), "g", ids_of(2000))], journal=tmp_path / "job.db", rounds=1
     )
     assert report.counts()[Outcome.FAILED] == 2000
-    assert sum(map(len, report.ledger._taken)) < 100  # type: ignore[attr-defined]
+    assert sum(h.held() for h in report.ledger._handed) < 100  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ __all__ = ["Settled", "call", "halves", "settle"]
 logger = logging.getLogger("contactgroups.multi")
 
 #: Ids that share one outcome (and, for ``FAILED``, one error).
-Settled = tuple[list[str], Outcome, ContactGroupsError | None]
+Settled = tuple[Sequence[str], Outcome, ContactGroupsError | None]
 
 
 async def call(
@@ -67,14 +67,14 @@ def settle(
     per-id error, or "did not report" for an id the result leaves out); ids not in the chunk are
     ignored; one entry per distinct error."""
     if isinstance(answer, ContactGroupsError):
-        return [(list(chunk), Outcome.FAILED, answer)]
+        return [(chunk, Outcome.FAILED, answer)]
     done, already = answer.done, answer.already
     if not answer.failed:
         # the common answer: the chunk as sent, all done or all already (one ledger write; done
         # comes first, as below, so an id also listed as already is done)
         ids, outcome = (done, done_outcome(action)) if done else (already, Outcome.ALREADY)
         if len(ids) == len(chunk) and tuple(ids) == tuple(chunk):
-            return [(list(ids), outcome, None)]
+            return [(chunk, outcome, None)]  # the chunk itself: a ledger may know its places
     settled: list[Settled] = []
     unsettled = set(chunk)
     for ids, outcome in ((answer.done, done_outcome(action)), (answer.already, Outcome.ALREADY)):

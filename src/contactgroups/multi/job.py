@@ -43,8 +43,11 @@ __all__ = ["ROUND_WAIT_MAX", "BulkJob", "worth_another_round"]
 
 logger = logging.getLogger("contactgroups.multi")
 
-#: Chunks a journaled job marks in flight before their calls are taken (at most).
-MARK_AHEAD = 64
+#: Calls a journaled job marks in flight before they are taken: four per worker, at most
+#: ``MARK_AHEAD`` calls and, past a call per worker, ``MARK_AHEAD_IDS`` ids (all held in memory
+#: meanwhile, and read back after a kill).
+MARK_AHEAD = 256
+MARK_AHEAD_IDS = 20_000
 
 
 class BulkJob:
@@ -271,10 +274,11 @@ class BulkJob:
         limiter = RateLimiter(rate) if rate else None
         ledger = self.ledger
         with self._governed(provider, adapter) as limit:
-            # a journal marks calls in flight ahead (twice the workers, MARK_AHEAD at most): each
-            # rarely waits for its commit; a kill leaves them in flight, read back on resume
+            # a journal marks calls in flight ahead (as far as a commit takes to land while the
+            # workers go on): each rarely waits for it; a kill leaves them, read back on resume
             mark = ledger.sending if ledger.durable else None
-            ahead = min(2 * limit, MARK_AHEAD)
+            size = adapter.max_add_per_call if self.action == "add" else adapter.max_remove_per_call
+            ahead = min(4 * limit, MARK_AHEAD, max(limit, MARK_AHEAD_IDS // max(1, size)))
             chunks = Chunks(self._slices(indices, first=first), mark, ahead)
             try:
                 async with anyio.create_task_group() as committing:

@@ -16,7 +16,6 @@ holding another job is refused (``JournalError``), never mixed.
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -24,10 +23,19 @@ from typing import Any
 import anyio
 
 from ..errors import APIError, ContactGroupsError, InterruptedCallError, JournalError
+from .blocks import (
+    BLOCK,
+    blocks_from,
+    check_blocks,
+    keys_at,
+    keys_between,
+    store_held,
+    store_streamed,
+)
+from .handout import HandedOut
 from .journalfile import FORMAT, Journal, JournalPath
 from .ledger import PENDING_SLICE, UNSURE_SLICE, Action, Item, LedgerBase, Outcome, TargetInfo
 from .records import (
-    BLOCK,
     CODE_OUTCOME,
     IN_FLIGHT,
     NOT_SENT,
@@ -36,20 +44,15 @@ from .records import (
     UNSURE,
     Write,
     assign,
-    blocks_from,
-    check_blocks,
     clear_part,
+    code_counts,
     code_of,
-    keys_at,
-    keys_between,
     last_errors,
     load_errors,
-    pack,
+    log_row,
+    logged,
     replay,
     runs,
-    store_held,
-    store_streamed,
-    unpack,
     write_all,
 )
 from .saved import SavedTarget
@@ -87,7 +90,7 @@ class JournalLedger(LedgerBase):
             t.ids if isinstance(t, Target) and not t.streamed and len(t.ids) == len(c) else None
             for t, c in zip(targets, codes, strict=True)
         ]
-        self._taken: list[dict[str, int]] = [{} for _ in codes]  # handed out: id -> position
+        self._handed = [HandedOut(len(c)) for c in codes]  # handed out, not yet recorded
         self._waits = [0.0] * len(codes)  # the longest Retry-After of this round's failures
         self._writes: list[Write] = []
         self._batch: list[Write] = []  # the writes the commit under way is making durable
@@ -145,7 +148,8 @@ class JournalLedger(LedgerBase):
             Journal.put_meta(db, f"job:{part}", record)
 
         await journal.run(ready)
-        return await journal.run(partial(cls._build, journal, part, targets))
+        # just written: its blocks need no check
+        return await journal.run(partial(cls._build, journal, part, targets, checked=True))
 
     @classmethod
     def load(cls, journal: Journal, part: str = "job") -> tuple[Action, JournalLedger]:
@@ -158,7 +162,13 @@ class JournalLedger(LedgerBase):
 
     @classmethod
     def _build(
-        cls, journal: Journal, part: str, targets: Sequence[TargetInfo], db: sqlite3.Connection
+        cls,
+        journal: Journal,
+        part: str,
+        targets: Sequence[TargetInfo],
+        db: sqlite3.Connection,
+        *,
+        checked: bool = False,
     ) -> JournalLedger:
         rows = db.execute(
             "SELECT id, size FROM targets WHERE part=? ORDER BY position", (part,)
@@ -166,7 +176,7 @@ class JournalLedger(LedgerBase):
         try:
             if len(rows) != len(targets):
                 raise ValueError(f"{len(rows)} targets recorded for a job of {len(targets)}")
-            for row, size in rows:
+            for row, size in [] if checked else rows:
                 check_blocks(db, row, size)
             codes = [replay(db, row, size) for row, size in rows]
         except (ValueError, IndexError, TypeError) as error:
@@ -183,7 +193,7 @@ class JournalLedger(LedgerBase):
                 code = code_of(Outcome.FAILED, error)
                 for position in positions:
                     codes[position] = code
-                writes.append((self._rows[index], code, error, pack(positions)))
+                writes.append(log_row(self._rows[index], code, error, positions))
         if writes:
             write_all(db, writes)
 
@@ -194,36 +204,41 @@ class JournalLedger(LedgerBase):
     ) -> None:
         """Record ``ids``' outcome (durable at the next ``flush``). Each id must have been handed
         out by ``pending`` or ``unsure`` and not recorded since (else ``KeyError``)."""
-        positions = list(map(self._taken[index].pop, ids))
+        positions = self._handed[index].positions(ids, release=True)
         codes = self._codes[index]
-        for old, count in Counter(map(codes.__getitem__, positions)).items():
+        for old, count in code_counts(codes, positions).items():
             self._move(index, CODE_OUTCOME[old], outcome, count)
         code = code_of(outcome, error)
         assign(codes, positions, code)
         if code & RETRY and isinstance(error, APIError) and error.retry_after:
             self._waits[index] = max(self._waits[index], error.retry_after)
-        self._writes.append((self._rows[index], code, error, pack(positions)))
+        self._writes.append(log_row(self._rows[index], code, error, positions))
         self._written += 1
 
     def sending(self, index: int, ids: Sequence[str]) -> int:
-        positions = list(map(self._taken[index].__getitem__, ids))
-        self._writes.append((self._rows[index], IN_FLIGHT, None, pack(positions)))
+        positions = self._handed[index].positions(ids, release=False)
+        self._writes.append(log_row(self._rows[index], IN_FLIGHT, None, positions))
         self._written += 1
         if self._buffered is not None:
             self._buffered.set()
         return self._written
 
     async def keep_committing(self) -> None:
+        # one per running round, all on this ledger: they share one event, so that one ending
+        # (its round done) never leaves the others waiting on an event no mark will set
         while True:
             if self._committed >= self._written:
-                self._buffered = anyio.Event()
-                await self._buffered.wait()
-                self._buffered = None
+                buffered = self._buffered
+                if buffered is None:
+                    buffered = self._buffered = anyio.Event()
+                await buffered.wait()
+                if self._buffered is buffered:
+                    self._buffered = None
             await self.flush()
 
     def not_sent(self, index: int, ids: Sequence[str]) -> None:
-        positions = list(map(self._taken[index].pop, ids))  # handed out no longer
-        self._writes.append((self._rows[index], NOT_SENT, None, pack(positions)))
+        positions = self._handed[index].positions(ids, release=True)
+        self._writes.append(log_row(self._rows[index], NOT_SENT, None, positions))
         self._written += 1
 
     async def flush(self, upto: int | None = None) -> None:
@@ -257,17 +272,21 @@ class JournalLedger(LedgerBase):
             failed = STATE[Outcome.FAILED]
             wanted |= {failed + RETRY, failed + RETRY + UNSURE}
         self._waits[index] = 0.0
-        codes, taken = self._codes[index], self._taken[index]
+        codes, handed = self._codes[index], self._handed[index]
         for start in range(0, len(codes), PENDING_SLICE):
             end = min(start + PENDING_SLICE, len(codes))
             spans = list(runs(codes, wanted, start, end))
             if not spans:
                 continue
             window = await self._between(index, start, end)
+            if len(spans) == 1:  # one run (the usual first round): its chunks know their places
+                span = spans[0]
+                yield handed.run(list(window[span.start - start : span.stop - start]), span.start)
+                continue
             keys: list[str] = []
             for span in spans:
                 some = window[span.start - start : span.stop - start]
-                taken.update(zip(some, span, strict=True))
+                handed.some(some, span)
                 keys.extend(some)
             yield keys
 
@@ -280,7 +299,7 @@ class JournalLedger(LedgerBase):
 
     async def unsure(self, index: int) -> AsyncIterator[list[tuple[str, ContactGroupsError]]]:
         # a window of positions at a time: one window's ids, keys and errors in memory
-        codes, row, taken = self._codes[index], self._rows[index], self._taken[index]
+        codes, row, handed = self._codes[index], self._rows[index], self._handed[index]
         failed = STATE[Outcome.FAILED]
         marks = (failed + UNSURE, failed + RETRY + UNSURE)
         for start in range(0, len(codes), UNSURE_SLICE):
@@ -301,11 +320,10 @@ class JournalLedger(LedgerBase):
                 return [(p, k, errors[last[p] or 0]) for p, k in zip(positions, keys, strict=True)]
 
             unsure = await self.journal.run(read)
-            for position, key, _ in unsure:
-                taken[key] = position
+            handed.some([key for _, key, _ in unsure], [position for position, _, _ in unsure])
             yield [(key, error) for _, key, error in unsure]
-            for _, key, _ in unsure:  # read back and still unclear, or proven not landed
-                taken.pop(key, None)
+            # read back and still unclear, or proven not landed
+            handed.withdraw(key for _, key, _ in unsure)
 
     def _keys_at(self, db: sqlite3.Connection, index: int, positions: Sequence[int]) -> list[str]:
         held = self._keys[index]
@@ -328,9 +346,9 @@ class JournalLedger(LedgerBase):
         failed, in_flight = STATE[Outcome.FAILED], IN_FLIGHT
         last: dict[int, int | ContactGroupsError | None] = {}
         last.update(last_errors(db, row, start, end, range(failed, in_flight)))
-        for target, _, error, data in (*self._batch, *self._writes):  # not yet on disk
+        for target, _, error, data, low, high in (*self._batch, *self._writes):  # not on disk yet
             if target == row and error is not None:
-                last.update((p, error) for p in unpack(data) if start <= p < end)
+                last.update((p, error) for p in logged(data, low, high) if start <= p < end)
         codes = self._codes[index]
         stored = load_errors(db, {e for e in last.values() if isinstance(e, int)})
         errors = {

@@ -15,7 +15,8 @@ from urllib.request import pathname2url
 import anyio
 
 from ..errors import JournalError
-from .records import IN_FLIGHT, SCHEMA, keys_at, replay, runs
+from .blocks import keys_at
+from .records import IN_FLIGHT, SCHEMA, replay, runs
 
 __all__ = ["FORMAT", "Journal", "JournalPath"]
 
@@ -23,8 +24,9 @@ JournalPath = str | os.PathLike[str]
 T = TypeVar("T")
 
 #: The journal's format; a file of another format is refused (format 1 stored a not-attempted
-#: id's state as an added one's; format 2 kept a row per id, rewritten by every call).
-FORMAT = 3
+#: id's state as an added one's; format 2 kept a row per id, rewritten by every call; format 3
+#: stored blocks of ids as JSON and every log row's positions one by one).
+FORMAT = 4
 
 
 class Journal:

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 import anyio
 
+from .handout import Run
+
 __all__ = ["Chunk", "Chunks", "Marked", "RateLimiter"]
 
 #: (target index, ids) of one call.
@@ -54,21 +56,29 @@ class Chunks:
         self._mark = mark
         self._ahead = ahead if mark is not None else 0
         self._ready: collections.deque[Marked] = collections.deque()
+        self._read_all = False  # every slice read (and cut)
 
     async def take(self) -> Marked | None:
         """The next call's (target index, ids, ticket of its mark), or None once every slice is
-        handed out."""
-        if not self._ready:
+        handed out. With marks, the next slice is read before the marked chunks run out (one
+        worker reads it while the others go on): a call never waits for a mark made late."""
+        ready = self._ready
+        if not ready or (
+            len(ready) <= self._ahead and not self._read_all and not self._reading.locked()
+        ):
             async with self._reading:  # an async generator serves one caller at a time
-                while not self._ready:  # another worker may have read a slice meanwhile
+                while len(ready) <= self._ahead and not self._read_all:
                     self._top_up()
-                    if self._ready:
+                    if len(ready) > self._ahead:
                         break
                     read = await anext(self._slices, None)
                     if read is None:
-                        return None
-                    self._current = _cut(*read)
-        chunk = self._ready.popleft()
+                        self._read_all = True
+                    else:
+                        self._current = _cut(*read)
+            if not ready:
+                return None
+        chunk = ready.popleft()
         self._top_up()
         return chunk
 
@@ -89,5 +99,9 @@ class Chunks:
 
 
 def _cut(index: int, ids: list[str], size: int) -> Iterator[Chunk]:
+    if type(ids) is Run:  # its chunks keep their places (a journal records them by bounds)
+        for start in range(0, len(ids), size):
+            yield index, ids.part(start, start + size)
+        return
     for start in range(0, len(ids), size):
         yield index, ids[start : start + size]

@@ -17,16 +17,15 @@ import re
 import sqlite3
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from ..errors import ContactGroupsError, InvalidRequestError
+from ..errors import ContactGroupsError
 from .ledger import Outcome
 from .retrying import worth_another_round
 from .saved import error_from_dict, error_to_dict
-from .targets import IdEntry, Target
 
 __all__ = [
-    "BLOCK",
     "CODE_OUTCOME",
     "IN_FLIGHT",
     "NOT_SENT",
@@ -36,22 +35,18 @@ __all__ = [
     "STATE",
     "UNSURE",
     "Write",
-    "add_block",
-    "add_streamed",
     "assign",
-    "blocks_from",
-    "check_blocks",
     "clear_part",
+    "code_counts",
     "code_of",
-    "keys_at",
-    "keys_between",
+    "error_row",
     "last_errors",
     "load_errors",
+    "log_row",
+    "logged",
     "pack",
     "replay",
     "runs",
-    "store_held",
-    "store_streamed",
     "unpack",
     "write_all",
 ]
@@ -77,11 +72,9 @@ CODE_OUTCOME = {
     9: Outcome.FAILED,
 }
 
-#: ids per block of a target's ids on disk (and per batch of a streamed target's ingest)
-BLOCK = 10_000
-
-#: One buffered log row: (target row id, state code, error of a failed state, packed positions).
-Write = tuple[int, int, ContactGroupsError | None, bytes]
+#: One buffered log row: (target row id, state code, error of a failed state, packed positions,
+#: lowest position, highest position).
+Write = tuple[int, int, ContactGroupsError | None, bytes, int | None, int | None]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,6 +104,32 @@ def pack(positions: Sequence[int]) -> bytes:
     if _SWAP:  # pragma: no cover - big-endian hosts
         packed.byteswap()
     return packed.tobytes()
+
+
+def log_row(
+    target: int, state: int, error: ContactGroupsError | None, positions: Sequence[int]
+) -> Write:
+    """The log row naming ``positions``: packed, or a ``range`` (a chunk's usual run) by its
+    bounds alone (no bytes)."""
+    if not positions:
+        return (target, state, error, b"", None, None)
+    if type(positions) is range and positions.step == 1:
+        return (target, state, error, b"", positions.start, positions.stop - 1)
+    return (target, state, error, pack(positions), min(positions), max(positions))
+
+
+def logged(data: object, low: object, high: object) -> Sequence[int]:
+    """A log row's positions (``log_row``'s), or ``ValueError`` for a row this SDK never
+    writes."""
+    if not isinstance(data, bytes) or len(data) % 4:
+        raise ValueError("a log row's positions are not whole")
+    if data:
+        return unpack(data)
+    if low is None and high is None:
+        return ()
+    if type(low) is not int or type(high) is not int or not 0 <= low <= high:
+        raise ValueError("a log row's run of positions is not one this SDK writes")
+    return range(low, high + 1)
 
 
 def unpack(data: bytes) -> array[int]:
@@ -147,11 +166,21 @@ def assign(codes: bytearray, positions: Sequence[int], code: int) -> None:
         return
     first = positions[0]
     end = first + count
-    if positions[-1] == end - 1 <= len(codes) - 1 and list(positions) == list(range(first, end)):
+    if positions[-1] == end - 1 < len(codes) and (
+        type(positions) is range or list(positions) == list(range(first, end))
+    ):
         codes[first:end] = bytes((code,)) * count
         return
     for position in positions:
         codes[position] = code
+
+
+def code_counts(codes: bytearray, positions: Sequence[int]) -> Mapping[int, int]:
+    """How many of ``positions`` hold each code (a ``range``'s counted in C)."""
+    if type(positions) is range:
+        before = codes[positions.start : positions.stop]
+        return {code: before.count(code) for code in set(before)}
+    return Counter(map(codes.__getitem__, positions))
 
 
 def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
@@ -162,13 +191,12 @@ def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
         "SELECT 1 FROM log WHERE target=? AND state=? LIMIT 1", (target, NOT_SENT)
     ).fetchone()
     before: dict[int, int] | None = {} if unsent else None  # in flight: the state before
-    for state, data in db.execute(
-        "SELECT state, positions FROM log WHERE target=? ORDER BY id", (target,)
+    for state, data, low, high in db.execute(
+        "SELECT state, positions, low, high FROM log WHERE target=? ORDER BY id", (target,)
     ):
-        known = state in CODE_OUTCOME or state == NOT_SENT
-        if not known or not isinstance(data, bytes) or len(data) % 4:
+        if state not in CODE_OUTCOME and state != NOT_SENT:
             raise ValueError(f"a log row of target {target} is not one this SDK writes")
-        positions = unpack(data)
+        positions = logged(data, low, high)
         if before is not None:  # a slower walk, only where a job stopped with ids marked ahead
             if state == NOT_SENT:
                 for position in positions:
@@ -181,30 +209,6 @@ def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
                     before.pop(position, None)
         assign(codes, positions, state)  # a position past the target: IndexError
     return codes
-
-
-def check_blocks(db: sqlite3.Connection, target: int, size: int) -> None:
-    """``ValueError`` unless the target's blocks hold positions 0 to ``size - 1``, each once (a
-    block lost or cut would leave ids with a state and no id; SQLite reads each block's length
-    without building its keys), and every error its log names is stored."""
-    end = 0
-    for first, count, given in db.execute(
-        "SELECT first, json_array_length(keys), json_type(given) FROM blocks WHERE target=? "
-        "ORDER BY first",
-        (target,),
-    ):
-        if first != end or given not in (None, "object"):
-            raise ValueError(f"the ids of target {target} are not stored whole")
-        end += count
-    if end != size:
-        raise ValueError(f"target {target} stores {end} ids of its {size}")
-    lost = db.execute(
-        "SELECT 1 FROM log WHERE target=? AND error IS NOT NULL "
-        "AND error NOT IN (SELECT id FROM errors) LIMIT 1",
-        (target,),
-    ).fetchone()
-    if lost is not None:
-        raise ValueError(f"an error the log of target {target} names is not stored")
 
 
 def clear_part(db: sqlite3.Connection, part: str) -> None:
@@ -220,119 +224,9 @@ def clear_part(db: sqlite3.Connection, part: str) -> None:
     db.execute("COMMIT")
 
 
-def _error_row(db: sqlite3.Connection, error: ContactGroupsError) -> int:
+def error_row(db: sqlite3.Connection, error: ContactGroupsError) -> int:
     data = json.dumps(error_to_dict(error))
     return db.execute("INSERT INTO errors (data) VALUES (?)", (data,)).lastrowid or 0
-
-
-def add_block(
-    db: sqlite3.Connection,
-    target: int,
-    first: int,
-    keys: Sequence[str],
-    given: Mapping[str, str],
-    refused: Mapping[str, ContactGroupsError],
-) -> None:
-    """Store ``keys`` as the target's ids from position ``first``: what the caller passed where
-    it differs (``given``), and the ids refused before sending, logged failed."""
-    db.execute(
-        "INSERT INTO blocks (target, first, keys, given) VALUES (?, ?, ?, ?)",
-        (target, first, json.dumps(list(keys)), json.dumps(dict(given)) if given else None),
-    )
-    if refused:
-        for position, key in enumerate(keys, first):
-            error = refused.get(key)
-            if error is not None:
-                row = (target, code_of(Outcome.FAILED, error), _error_row(db, error))
-                db.execute(
-                    "INSERT INTO log (target, state, error, positions, low, high) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (*row, pack([position]), position, position),
-                )
-
-
-def add_streamed(
-    db: sqlite3.Connection, target: int, first: int, entries: Sequence[IdEntry]
-) -> int:
-    """A streamed target's next ids, from position ``first``: repeats dropped (among them, and
-    of the ids already stored: ``seen``), first kept. Returns how many were new."""
-    unique: dict[str, IdEntry] = {}
-    for entry in entries:
-        unique.setdefault(entry.key, entry)
-    listed = json.dumps(list(unique))
-    # json_each ends a string at an escaped NUL ("a\0b" would be "a"): such a batch is bound
-    # id by id
-    exact = "\\u0000" in listed
-    if exact:
-        ask = "SELECT 1 FROM seen WHERE target=? AND key=?"
-        held = {k for k in unique if db.execute(ask, (target, k)).fetchone()}
-    else:
-        held = {
-            r[0]
-            for r in db.execute(
-                "SELECT key FROM seen WHERE target=? AND key IN (SELECT value FROM json_each(?))",
-                (target, listed),
-            )
-        }
-    keys = [key for key in unique if key not in held]
-    if not keys:
-        return 0
-    if exact:
-        db.executemany("INSERT INTO seen (target, key) VALUES (?, ?)", [(target, k) for k in keys])
-    else:
-        db.execute(
-            "INSERT INTO seen (target, key) SELECT ?, value FROM json_each(?)",
-            (target, json.dumps(keys)),
-        )
-    given = {k: e.given for k in keys if (e := unique[k]).given is not None}
-    refused = {k: e.refused for k in keys if (e := unique[k]).refused is not None}
-    add_block(db, target, first, keys, given, refused)
-    return len(keys)
-
-
-def blocks_from(
-    db: sqlite3.Connection, target: int, position: int
-) -> Iterator[tuple[int, list[str], dict[str, str]]]:
-    """The target's blocks (first position, keys, given) in order, from the one holding
-    ``position``."""
-    row = db.execute(
-        "SELECT MAX(first) FROM blocks WHERE target=? AND first<=?", (target, position)
-    ).fetchone()
-    rows = db.execute(
-        "SELECT first, keys, given FROM blocks WHERE target=? AND first>=? ORDER BY first",
-        (target, row[0] or 0),
-    )
-    for first, keys, given in rows:
-        yield first, json.loads(keys), json.loads(given) if given else {}
-
-
-def keys_at(db: sqlite3.Connection, target: int, positions: Sequence[int]) -> list[str]:
-    """The keys at ``positions`` (ascending), reading only the blocks that hold them."""
-    keys: list[str] = []
-    index = 0
-    while index < len(positions):
-        before = index
-        for first, block, _ in blocks_from(db, target, positions[index]):
-            end = first + len(block)
-            while index < len(positions) and positions[index] < end:
-                keys.append(block[positions[index] - first])
-                index += 1
-            break  # the next position may be blocks away: look it up
-        if index == before:
-            raise IndexError(f"no id at position {positions[index]} of target {target}")
-    return keys
-
-
-def keys_between(db: sqlite3.Connection, target: int, start: int, end: int) -> list[str]:
-    """The keys at positions ``start`` to ``end`` (excluded)."""
-    keys: list[str] = []
-    base = None
-    for first, block, _ in blocks_from(db, target, start):
-        base = first if base is None else base
-        keys.extend(block)
-        if first + len(block) >= end:
-            break
-    return [] if base is None else keys[start - base : end - base]
 
 
 def write_all(db: sqlite3.Connection, writes: list[Write]) -> None:
@@ -343,16 +237,16 @@ def write_all(db: sqlite3.Connection, writes: list[Write]) -> None:
     switch interval, so a commit of many steps would hold every call waiting on it that long."""
     error_ids: dict[int, int] = {}
     rows: list[object] = []
-    failing = any(error is not None for _, _, error, _ in writes)
+    failing = any(write[2] is not None for write in writes)
     if failing:
         db.execute("BEGIN")
-    for target, state, error, positions in writes:
+    for target, state, error, positions, low, high in writes:
         error_id = None
         if error is not None:
             error_id = error_ids.get(id(error))
             if error_id is None:
-                error_id = error_ids[id(error)] = _error_row(db, error)
-        rows += (target, state, error_id, positions, *_bounds(positions))
+                error_id = error_ids[id(error)] = error_row(db, error)
+        rows += (target, state, error_id, positions, low, high)
     for start in range(0, len(writes), _ROWS_PER_INSERT):
         count = min(_ROWS_PER_INSERT, len(writes) - start)
         values = ",".join(("(?, ?, ?, ?, ?, ?)",) * count)
@@ -362,12 +256,6 @@ def write_all(db: sqlite3.Connection, writes: list[Write]) -> None:
         )
     if failing:
         db.execute("COMMIT")
-
-
-def _bounds(packed: bytes) -> tuple[int | None, int | None]:
-    """The lowest and highest position of a row (what ``last_errors`` selects rows by)."""
-    positions = unpack(packed)
-    return (min(positions), max(positions)) if positions else (None, None)
 
 
 def last_errors(
@@ -382,38 +270,12 @@ def last_errors(
         "AND (low IS NULL OR (low<? AND high>=?)) ORDER BY id",
         (target, states.start, states.stop, end, start),
     ):
-        positions = unpack(data)
+        positions = logged(data, low, high)
         if low is not None and start <= low and high < end:  # the whole row in the window
             last.update(dict.fromkeys(positions, error_id))
         else:
             last.update((p, error_id) for p in positions if start <= p < end)
     return last
-
-
-def store_held(db: sqlite3.Connection, target: int, ids: Target) -> None:
-    """A held target's ids in blocks, in one transaction."""
-    keys = ids.ids
-    given: list[dict[str, str]] = [{} for _ in range(0, len(keys), BLOCK)]
-    refused: list[dict[str, InvalidRequestError]] = [{} for _ in given]
-    if ids.given or ids.refused:
-        position = {key: n for n, key in enumerate(keys)}
-        for key, passed in ids.given.items():
-            given[position[key] // BLOCK][key] = passed
-        for key, error in ids.refused.items():
-            refused[position[key] // BLOCK][key] = error
-    db.execute("BEGIN")
-    for number, first in enumerate(range(0, len(keys), BLOCK)):
-        add_block(db, target, first, keys[first : first + BLOCK], given[number], refused[number])
-    db.execute("UPDATE targets SET size=? WHERE id=?", (len(keys), target))
-    db.execute("COMMIT")
-
-
-def store_streamed(db: sqlite3.Connection, target: int, first: int, entries: list[IdEntry]) -> int:
-    db.execute("BEGIN")
-    added = add_streamed(db, target, first, entries)
-    db.execute("UPDATE targets SET size=? WHERE id=?", (first + added, target))
-    db.execute("COMMIT")
-    return added
 
 
 def load_errors(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, ContactGroupsError]:
