@@ -41,6 +41,7 @@ class HandedOut:
     def run(self, ids: list[str], first: int) -> Run:
         """Hand out ``ids``, the ids at positions ``first`` onwards."""
         self._out[first : first + len(ids)] = b"\x01" * len(ids)
+        self._forget_runs()
         run = Run(ids, first)
         self._runs.append((run, {}))
         return run
@@ -59,9 +60,8 @@ class HandedOut:
             first, end = ids.first, _end(ids)
             if out.count(1, first, end) != len(ids):
                 raise KeyError(f"positions {first} to {end - 1} are not all handed out")
-            if release:
+            if release:  # a run handed out has no table to free: forgotten at the next one
                 out[first:end] = bytes(len(ids))
-                self._forget_runs()
             return range(first, end)
         positions = [self._find(key) for key in ids]
         if release:

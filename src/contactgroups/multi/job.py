@@ -281,9 +281,13 @@ class BulkJob:
             ahead = min(4 * limit, MARK_AHEAD, max(limit, MARK_AHEAD_IDS // max(1, size)))
             chunks = Chunks(self._slices(indices, first=first), mark, ahead)
             try:
+                if mark is not None:  # the first marks committed before any worker runs
+                    await chunks.fill()
+                    await ledger.flush()
                 async with anyio.create_task_group() as committing:
                     if mark is not None:  # marks committed as they come, not when a call waits
-                        committing.start_soon(ledger.keep_committing)
+                        # a commit every eighth of the calls ahead: far from the calls taken
+                        committing.start_soon(ledger.keep_committing, max(1, ahead // 8))
                     async with anyio.create_task_group() as group:  # its tasks are governed too
                         for _ in range(limit):
                             group.start_soon(self._work, provider, chunks, limiter)

@@ -97,7 +97,8 @@ class JournalLedger(LedgerBase):
         self._written = 0  # writes buffered so far, ever
         self._committed = 0  # of those, how many a commit has made durable
         self._committing: anyio.Event | None = None  # set when the commit under way ends
-        self._buffered: anyio.Event | None = None  # set when ``sending`` buffers a mark
+        self._buffered: anyio.Event | None = None  # set when ``sending`` buffers enough marks
+        self._commit_every = 1  # marks a committer waits for (``keep_committing``)
         for index, states in enumerate(codes):
             for code in set(states):
                 if code:
@@ -219,15 +220,17 @@ class JournalLedger(LedgerBase):
         positions = self._handed[index].positions(ids, release=False)
         self._writes.append(log_row(self._rows[index], IN_FLIGHT, None, positions))
         self._written += 1
-        if self._buffered is not None:
+        if self._buffered is not None and self._written - self._committed >= self._commit_every:
             self._buffered.set()
         return self._written
 
-    async def keep_committing(self) -> None:
+    async def keep_committing(self, every: int = 1) -> None:
         # one per running round, all on this ledger: they share one event, so that one ending
-        # (its round done) never leaves the others waiting on an event no mark will set
+        # (its round done) never leaves the others waiting on an event no mark will set; a
+        # call whose mark is not committed yet commits it itself (``flush``)
+        self._commit_every = max(1, every)
         while True:
-            if self._committed >= self._written:
+            if self._written - self._committed < self._commit_every:
                 buffered = self._buffered
                 if buffered is None:
                     buffered = self._buffered = anyio.Event()

@@ -174,9 +174,10 @@ class LedgerBase:
         ``flush`` takes to wait for that record alone."""
         return 0
 
-    async def keep_committing(self) -> None:
-        """Make what ``sending`` records durable as it comes, until cancelled (a journal: the
-        calls marked ahead then find their marks committed; memory: nothing to do)."""
+    async def keep_committing(self, every: int = 1) -> None:
+        """Make what ``sending`` records durable as it comes, ``every`` marks at a time, until
+        cancelled (a journal: the calls marked ahead then find their marks committed; memory:
+        nothing to do)."""
 
     def not_sent(self, index: int, ids: Sequence[str]) -> None:
         """Ids recorded by ``sending`` whose call was not made after all (the job stopped first):

@@ -66,21 +66,27 @@ class Chunks:
         if not ready or (
             len(ready) <= self._ahead and not self._read_all and not self._reading.locked()
         ):
-            async with self._reading:  # an async generator serves one caller at a time
-                while len(ready) <= self._ahead and not self._read_all:
-                    self._top_up()
-                    if len(ready) > self._ahead:
-                        break
-                    read = await anext(self._slices, None)
-                    if read is None:
-                        self._read_all = True
-                    else:
-                        self._current = _cut(*read)
+            await self.fill()
             if not ready:
                 return None
         chunk = ready.popleft()
         self._top_up()
         return chunk
+
+    async def fill(self) -> None:
+        """Cut (and mark) the calls to come, reading slices as needed: ``ahead`` of them and the
+        next one (a job fills them before its workers start, so that the first marks are
+        committed while nothing else runs)."""
+        async with self._reading:  # an async generator serves one caller at a time
+            while len(self._ready) <= self._ahead and not self._read_all:
+                self._top_up()
+                if len(self._ready) > self._ahead:
+                    break
+                read = await anext(self._slices, None)
+                if read is None:
+                    self._read_all = True
+                else:
+                    self._current = _cut(*read)
 
     def _top_up(self) -> None:
         mark = self._mark

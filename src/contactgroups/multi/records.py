@@ -179,6 +179,8 @@ def code_counts(codes: bytearray, positions: Sequence[int]) -> Mapping[int, int]
     """How many of ``positions`` hold each code (a ``range``'s counted in C)."""
     if type(positions) is range:
         before = codes[positions.start : positions.stop]
+        if before and before.count(before[0]) == len(before):  # the usual run: one code
+            return {before[0]: len(before)}
         return {code: before.count(code) for code in set(before)}
     return Counter(map(codes.__getitem__, positions))
 
