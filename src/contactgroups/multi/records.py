@@ -2,9 +2,10 @@
 thread).
 
 A target's ids are numbered from 0 in the order they were passed (repeats dropped) and stored in
-``blocks`` of consecutive positions. What happens to them is a ``log``: one row per call sent (its
-ids' positions, in flight) and one per outcome recorded (positions, state, error), in order, so
-that recording a call costs one row whatever its size; an id's state is that of the last row
+blocks of consecutive positions (``blocks``). What happens to them is a ``log``: one row per call
+sent (its ids' positions, in flight) and one per outcome recorded (positions, state, error), in
+order, so that recording a call costs one row whatever its size (its positions packed 4 bytes
+each, or a run of consecutive ones by its bounds alone); an id's state is that of the last row
 naming it (``replay``). A state (``code``): 0 not attempted, 1 added, 2 removed, 3 already, 4-7
 failed (+1: worth another round, +2: may have landed), 9 in flight (sent, its answer not
 recorded). A failed row keeps its error (one row of ``errors`` per distinct error).
