@@ -99,6 +99,7 @@ class JournalLedger(LedgerBase):
         self._committing: anyio.Event | None = None  # set when the commit under way ends
         self._buffered: anyio.Event | None = None  # set when ``sending`` buffers enough marks
         self._commit_every = 1  # marks a committer waits for (``keep_committing``)
+        self._checkpointed = False
         for index, states in enumerate(codes):
             for code in set(states):
                 if code:
@@ -229,6 +230,9 @@ class JournalLedger(LedgerBase):
         # (its round done) never leaves the others waiting on an event no mark will set; a
         # call whose mark is not committed yet commits it itself (``flush``)
         self._commit_every = max(1, every)
+        if not self._checkpointed:  # the ids just stored, copied into the file while the first
+            self._checkpointed = True  # calls are out (else closing the journal copies them)
+            await self.journal.run(Journal.checkpoint)
         while True:
             if self._written - self._committed < self._commit_every:
                 buffered = self._buffered

@@ -131,6 +131,12 @@ class Journal:
     def put_meta(db: sqlite3.Connection, name: str, value: Any) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
 
+    @staticmethod
+    def checkpoint(db: sqlite3.Connection) -> None:
+        """Copy what the write-ahead log holds into the file, as far as no reader is in the way
+        (SQLite does it every 1000 pages, and when the journal is closed)."""
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     async def close(self) -> None:
         await self.run(lambda db: db.close())
         if self._lock is not None:
