@@ -22,8 +22,7 @@ from contactgroups.errors import (
     ServerError,
     ValidationError,
 )
-from contactgroups.multi import Outcome, blocks, records
-from contactgroups.multi import journal as journal_module
+from contactgroups.multi import Outcome, blocks, ingest, records
 from contactgroups.multi.handout import Run
 from contactgroups.multi.journal import Journal, JournalLedger
 from contactgroups.testing.messageflow import MessageFlowFake
@@ -126,7 +125,7 @@ def test_the_log_agrees_with_the_in_memory_ledger(
     runs: bool,
 ) -> None:
     monkeypatch.setattr(blocks, "BLOCK", 7)  # many blocks: ids cross their edges
-    monkeypatch.setattr(journal_module, "BLOCK", 7)
+    monkeypatch.setattr(ingest, "BLOCK", 7)
     path = tmp_path_factory.mktemp("log") / "job.db"
     ids = [f"id{n}" for n in range(size)]
     passed = ids + ids[:repeats]  # repeats, dropped by the target or by the journal

@@ -21,7 +21,7 @@ from test_redteam_multi import Client, Hostile, ids_of, lost
 
 from contactgroups import errors, multi
 from contactgroups.membership import BatchResult
-from contactgroups.multi import Outcome, Report, Target
+from contactgroups.multi import Outcome, Report, Target, ingest
 from contactgroups.multi import journal as journal_module
 from contactgroups.multi.journal import Journal, JournalLedger
 
@@ -43,7 +43,7 @@ async def test_streamed_ids_holding_a_nul_are_each_kept_once(
     """A streamed target's ids that differ only after a NUL are distinct ids: each is sent and
     reported once, as a held target's are (the journal's de-duplication used to cut them at the
     NUL: a ``JournalError`` or, across batches, an id silently dropped with no outcome)."""
-    monkeypatch.setattr(journal_module, "BLOCK", 2)  # a batch of ingest every two ids
+    monkeypatch.setattr(ingest, "BLOCK", 2)  # a batch of ingest every two ids
     vendor = Hostile()
     report = await multi.add([Target(Client(vendor), "g", iter(ids))], journal=tmp_path / "job.db")
     unique = list(dict.fromkeys(ids))
@@ -79,7 +79,7 @@ def test_streamed_hostile_text_ids_agree_with_held_ones(ids: list[str]) -> None:
             return rows[0], rows[1], sent[0], sent[1]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(journal_module, "BLOCK", 3)
+        patch.setattr(ingest, "BLOCK", 3)
         journaled, memory, sent_streamed, sent_held = anyio.run(both)
     assert journaled == memory
     assert sent_streamed == sent_held
@@ -295,7 +295,7 @@ async def test_a_streamed_job_whose_calls_may_have_landed_stays_in_bounded_memor
     """A streamed job's memory does not grow with its ids (one byte each), also when every call
     fails after it may have landed (a vendor timing out) and the ids are to be read back; as it
     does not when they all land (checked first)."""
-    monkeypatch.setattr(journal_module, "BLOCK", 1000)  # ingest and pending slices of 1000 ids
+    monkeypatch.setattr(ingest, "BLOCK", 1000)  # ingest and pending slices of 1000 ids
     monkeypatch.setattr(journal_module, "PENDING_SLICE", 1000)
     monkeypatch.setattr(journal_module, "UNSURE_SLICE", 1000)  # read back 1000 at a time
     # both sizes past what a round holds at once whatever the ids (the calls marked ahead, the

@@ -24,15 +24,13 @@ import anyio
 
 from ..errors import APIError, ContactGroupsError, InterruptedCallError, JournalError
 from .blocks import (
-    BLOCK,
     blocks_from,
     check_blocks,
     keys_at,
     keys_between,
-    store_held,
-    store_streamed,
 )
 from .handout import HandedOut
+from .ingest import ingest_streamed, store_held_targets, stored_job
 from .journalfile import FORMAT, Journal, JournalPath
 from .ledger import PENDING_SLICE, UNSURE_SLICE, Action, Item, LedgerBase, Outcome, TargetInfo
 from .records import (
@@ -44,7 +42,6 @@ from .records import (
     UNSURE,
     Write,
     assign,
-    clear_part,
     code_counts,
     code_of,
     last_errors,
@@ -56,7 +53,7 @@ from .records import (
     write_all,
 )
 from .saved import SavedTarget
-from .targets import IdDigest, IdEntry, Target
+from .targets import Target
 
 __all__ = ["FORMAT", "Journal", "JournalLedger", "JournalPath"]
 
@@ -125,7 +122,7 @@ class JournalLedger(LedgerBase):
         job: a resumed run may change them)."""
         if part == "job" and journal.meta("sync") is not None:
             raise JournalError(f"{journal.path} holds a sync, not a bulk job")
-        stored = _stored_job(journal, part)
+        stored = stored_job(journal, part)
         where = [[t.provider, str(t.group_id)] for t in targets]
         if stored is not None and stored.get("state") == "ready" and not replace:
             digests = [t.id_digest() for t in targets]
@@ -139,24 +136,24 @@ class JournalLedger(LedgerBase):
             ledger.resumed = True
             await journal.run(lambda db: Journal.put_meta(db, f"options:{part}", options))
             return ledger
-        await journal.run(lambda db: clear_part(db, part))
-        digests = []
-        for position, target in enumerate(targets):
-            digests.append(await _ingest(journal, part, position, target))
+        await journal.run(partial(store_held_targets, part=part, targets=targets))
+        digests = [
+            await ingest_streamed(journal, part, position, t) if t.streamed else t.id_digest()
+            for position, t in enumerate(targets)
+        ]
         record = {"action": action, "targets": where, "ids": digests, "state": "ready"}
 
-        def ready(db: sqlite3.Connection) -> None:
+        def ready(db: sqlite3.Connection) -> JournalLedger:
             Journal.put_meta(db, f"options:{part}", options)
             Journal.put_meta(db, f"job:{part}", record)
+            return cls._build(journal, part, targets, db, checked=True)  # no need to check
 
-        await journal.run(ready)
-        # just written: its blocks need no check
-        return await journal.run(partial(cls._build, journal, part, targets, checked=True))
+        return await journal.run(ready)
 
     @classmethod
     def load(cls, journal: Journal, part: str = "job") -> tuple[Action, JournalLedger]:
         """A finished (or stopped) job's ledger, read back without clients."""
-        stored = _stored_job(journal, part)
+        stored = stored_job(journal, part)
         if stored is None or stored.get("state") != "ready":
             raise JournalError(f"{journal.path} holds no complete record of a job ({part})")
         targets = [SavedTarget(p, g) for p, g in stored["targets"]]
@@ -397,57 +394,5 @@ class JournalLedger(LedgerBase):
             return self._failures(db, index, position, position + 1).get(position)
 
 
-def _stored_job(journal: Journal, part: str) -> dict[str, Any] | None:
-    """The job recorded under ``part`` (None: none yet), as this SDK writes it, or
-    ``JournalError``."""
-    stored = journal.meta(f"job:{part}")
-    if stored is None or (
-        isinstance(stored, dict)
-        and stored.keys() == {"action", "targets", "ids", "state"}
-        and stored["action"] in ("add", "remove")
-        and isinstance(stored["targets"], list)
-        and all(
-            isinstance(t, list) and len(t) == 2 and all(isinstance(v, str) for v in t)
-            for t in stored["targets"]
-        )
-    ):
-        return stored
-    raise JournalError(f"{journal.path} is damaged: its record of the job ({part}) is not ours")
-
-
 #: the error of an id whose call was in flight when its job stopped (and not read back since)
 _INTERRUPTED = InterruptedCallError("the job stopped while this call was in flight")
-
-
-async def _ingest(journal: Journal, part: str, position: int, target: Target) -> str:
-    """Store the target's ids in the journal (a streamed target's as they come, repeats
-    dropped); their digest."""
-
-    def add_target(db: sqlite3.Connection) -> int:
-        cursor = db.execute(
-            "INSERT INTO targets (part, position, provider, group_id) VALUES (?, ?, ?, ?)",
-            (part, position, target.provider, str(target.group_id)),
-        )
-        return cursor.lastrowid or 0
-
-    row = await journal.run(add_target)
-    if not target.streamed:
-        await journal.run(partial(store_held, target=row, ids=target))
-        return target.id_digest()
-    digest = IdDigest()
-    size = 0
-    batch: list[IdEntry] = []
-
-    async def write() -> None:
-        nonlocal size
-        entries = list(batch)
-        batch.clear()
-        size += await journal.run(partial(store_streamed, target=row, first=size, entries=entries))
-
-    for entry in target.entries(repeats=True):
-        digest.add(entry.key)
-        batch.append(entry)
-        if len(batch) >= BLOCK:
-            await write()
-    await write()
-    return digest.hexdigest()
