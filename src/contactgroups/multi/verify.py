@@ -49,6 +49,9 @@ async def _settle(
     unanswered = [i for i in ids if i not in present]
     if settled:
         ledger.set(index, settled, done_outcome(action))
+    for original, group in _by_error([i for i in ids if present.get(i) is (not wanted)], errors):
+        # proven not landed: failed for the reason it had, and not read back again
+        ledger.set(index, group, Outcome.FAILED, _not_landed(original))
     if unanswered:
         reason = ContactGroupsError(f"{adapter.provider} did not answer for these ids")
         _unknown(ledger, index, unanswered, errors, reason)
@@ -79,11 +82,8 @@ def _unknown(
     why: ContactGroupsError,
 ) -> None:
     """The ids stay failed, now with an error that says their outcome is unknown, and why."""
-    by_error: dict[ContactGroupsError, list[str]] = {}
-    for contact_id in ids:
-        by_error.setdefault(errors[contact_id], []).append(contact_id)
     provider = ledger.targets[index].provider
-    for original, group in by_error.items():
+    for original, group in _by_error(ids, errors):
         if isinstance(original, OutcomeUnknownError):
             continue  # it already says so
         status = original.status if isinstance(original, APIError) else 0
@@ -96,3 +96,24 @@ def _unknown(
         )
         error.__cause__ = original  # kept, as it was (an UnexpectedError keeps its exception)
         ledger.set(index, group, Outcome.FAILED, error)
+
+
+def _by_error(
+    ids: Sequence[str], errors: Mapping[str, ContactGroupsError]
+) -> list[tuple[ContactGroupsError, list[str]]]:
+    by_error: dict[ContactGroupsError, list[str]] = {}
+    for contact_id in ids:
+        by_error.setdefault(errors[contact_id], []).append(contact_id)
+    return list(by_error.items())
+
+
+def _not_landed(error: ContactGroupsError) -> ContactGroupsError:
+    """``error`` as it was, saying the call did not land (``maybe_landed`` False)."""
+    if not error.maybe_landed:
+        return error
+    proven = type(error).__new__(type(error))
+    proven.args = error.args
+    proven.__dict__.update(error.__dict__)
+    proven.maybe_landed = False
+    proven.__cause__ = error.__cause__
+    return proven
