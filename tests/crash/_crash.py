@@ -112,7 +112,7 @@ def in_flight(journal: Path) -> set[Key]:
     try:
         return set(opened.in_flight())
     finally:
-        opened.now(lambda db: db.close())
+        opened.close_now()
 
 
 def writes_left(

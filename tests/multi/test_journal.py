@@ -172,7 +172,7 @@ async def test_the_journal_records_each_runs_options_beside_the_job(tmp_path: Pa
         try:
             return opened.meta("options:job")
         finally:
-            opened.now(lambda db: db.close())
+            opened.close_now()
 
     async with MessageBirdFake() as fake, fake.client() as client:
         group = fake.seed_group("g")

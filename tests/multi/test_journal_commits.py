@@ -4,6 +4,7 @@ as they come, whichever rounds have ended."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
@@ -128,3 +129,34 @@ async def test_a_round_that_ends_leaves_the_other_rounds_marks_committed(tmp_pat
 async def _until_cancelled(ledger: JournalLedger, scope: anyio.CancelScope) -> None:
     with scope:
         await ledger.keep_committing()
+
+
+def _open_files(path: Path) -> int:
+    """This process's open descriptors on ``path`` (Linux: ``/proc/self/fd``)."""
+    found = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found += os.readlink(f"/proc/self/fd/{fd}") == str(path)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux's /proc/self/fd")
+async def test_a_report_loaded_from_a_journal_keeps_no_file_open(tmp_path: Path) -> None:
+    """It reads through a connection of its own each time it is asked, not one held for as long
+    as the report lives."""
+    path = tmp_path / "job.db"
+    journal = await Journal.open(path)
+    try:
+        ledger = await JournalLedger.attach(journal, "add", [target(["a", "b"])])
+        (run,) = [k async for k in ledger.pending(0, first=True)]
+        ledger.set(0, run, multi.Outcome.ADDED)
+        await ledger.flush()
+    finally:
+        await journal.close()
+    report = multi.Report.load(path)
+    assert _open_files(path) == 0
+    assert report.counts() == {multi.Outcome.ADDED: 2}
+    assert [o for _, _, o, _ in report.outcomes()] == [multi.Outcome.ADDED] * 2
+    assert _open_files(path) == 0

@@ -145,7 +145,7 @@ def test_the_log_agrees_with_the_in_memory_ledger(
     try:
         assert {key for _, key in opened.in_flight()} == in_flight
     finally:
-        opened.now(lambda db: db.close())
+        opened.close_now()
 
     # run again: the in-flight ids are the ones to read back; the resumed first round sends
     # what was never sent and what failed for a reason worth another round

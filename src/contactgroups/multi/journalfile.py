@@ -143,6 +143,13 @@ class Journal:
             os.close(self._lock)  # lets the next run in
             self._lock = None
 
+    def close_now(self) -> None:
+        """Close the connection here and now (a journal opened with ``open_now``)."""
+        self._db.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
     def parts(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT DISTINCT part FROM targets ORDER BY part")]
 

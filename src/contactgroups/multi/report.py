@@ -243,9 +243,13 @@ class Report:
             return report
         if not os.path.exists(journal):
             raise JournalError(f"no journal at {os.fspath(journal)}")
-        action, ledger = JournalLedger.load(Journal.open_now(journal), part)
+        opened = Journal.open_now(journal)
+        try:
+            action, ledger = JournalLedger.load(opened, part)
+            ended = opened.meta(f"ended:{part}") or {}
+        finally:
+            opened.close_now()  # the report reads through connections of its own, as it needs
         report = cls.of(action, ledger)
-        ended = ledger.journal.meta(f"ended:{part}") or {}
         report.elapsed = float(ended.get("elapsed", 0.0))
         report.deadline_passed = bool(ended.get("deadline_passed"))
         report.cancelled = bool(ended.get("cancelled"))
