@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,7 +15,7 @@ import anyio
 import pytest
 
 from contactgroups import multi
-from contactgroups.multi import blocks, records
+from contactgroups.multi import blocks, ingest, records
 from contactgroups.multi.handout import Run
 from contactgroups.multi.journal import Journal, JournalLedger
 
@@ -160,3 +161,37 @@ async def test_a_report_loaded_from_a_journal_keeps_no_file_open(tmp_path: Path)
     assert report.counts() == {multi.Outcome.ADDED: 2}
     assert [o for _, _, o, _ in report.outcomes()] == [multi.Outcome.ADDED] * 2
     assert _open_files(path) == 0
+
+
+async def test_one_id_of_a_streamed_journal_is_looked_up_without_reading_its_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``report.outcome(0, id)`` on a streamed job read back from disk finds the id through the
+    ids seen while streaming, not by reading every block; a held job's blocks are read."""
+    monkeypatch.setattr(blocks, "BLOCK", 10)  # 100 blocks of ids
+    monkeypatch.setattr(ingest, "BLOCK", 10)
+    ids = [f"id{n}" for n in range(1000)]
+    for name, passed in (("streamed", iter(ids)), ("held", ids)):
+        path = tmp_path / f"{name}.db"
+        journal = await Journal.open(path)
+        try:
+            ledger = await JournalLedger.attach(journal, "add", [target(passed)])
+            async for keys in ledger.pending(0, first=True):
+                ledger.set(0, [k for k in keys if k == "id777"], multi.Outcome.ADDED)
+            await ledger.flush()
+        finally:
+            await journal.close()
+        report = multi.Report.load(path)
+        read: list[int] = []
+        with monkeypatch.context() as patch:
+            patch.setattr(blocks, "blocks_from", partial(_counted, read, blocks.blocks_from))
+            assert report.outcome(0, "id777") is multi.Outcome.ADDED
+            assert report.outcome(0, "id778") is multi.Outcome.NOT_ATTEMPTED
+            with pytest.raises(KeyError):
+                report.outcome(0, "nope")
+        assert (read == []) == (name == "streamed"), (name, len(read))
+
+
+def _counted(read: list[int], real: Any, db: sqlite3.Connection, row: int, at: int) -> Any:
+    read.append(at)
+    return real(db, row, at)

@@ -1,6 +1,7 @@
 """A journal's ids: each target's, numbered from 0 in the order passed (repeats dropped), in
 ``blocks`` of ``BLOCK`` consecutive positions (a block's keys NUL-separated, or a JSON array
-where a key holds a NUL); a streamed target's repeats are dropped as they come (``seen``).
+where a key holds a NUL); a streamed target's repeats are dropped as they come (``seen``, which
+also finds an id's position without reading the blocks).
 Run by ``journal`` in its thread."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "check_blocks",
     "keys_at",
     "keys_between",
+    "position_of",
     "store_held",
     "store_streamed",
 ]
@@ -131,11 +133,14 @@ def add_streamed(
     if not keys:
         return 0
     if exact:
-        db.executemany("INSERT INTO seen (target, key) VALUES (?, ?)", [(target, k) for k in keys])
-    else:
+        db.executemany(
+            "INSERT INTO seen (target, key, position) VALUES (?, ?, ?)",
+            [(target, k, position) for position, k in enumerate(keys, first)],
+        )
+    else:  # json_each's key is the index in the array
         db.execute(
-            "INSERT INTO seen (target, key) SELECT ?, value FROM json_each(?)",
-            (target, json.dumps(keys)),
+            "INSERT INTO seen (target, key, position) SELECT ?, value, ? + key FROM json_each(?)",
+            (target, first, json.dumps(keys)),
         )
     given = {k: e.given for k in keys if (e := unique[k]).given is not None}
     refused = {k: e.refused for k in keys if (e := unique[k]).refused is not None}
@@ -213,3 +218,17 @@ def keys_between(db: sqlite3.Connection, target: int, start: int, end: int) -> l
         if first + len(block) >= end:
             break
     return [] if base is None else keys[start - base : end - base]
+
+
+def position_of(db: sqlite3.Connection, target: int, key: str) -> int | None:
+    """Where the target holds ``key`` (None: nowhere): a streamed target's looked up in
+    ``seen``, a held one's blocks read until it is found."""
+    row = db.execute("SELECT position FROM seen WHERE target=? AND key=?", (target, key)).fetchone()
+    if row is not None:
+        return int(row[0])
+    if db.execute("SELECT 1 FROM seen WHERE target=? LIMIT 1", (target,)).fetchone():
+        return None  # streamed: every id it holds is in ``seen``
+    for first, keys, _ in blocks_from(db, target, 0):
+        if key in keys:
+            return first + keys.index(key)
+    return None

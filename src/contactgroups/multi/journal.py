@@ -28,6 +28,7 @@ from .blocks import (
     check_blocks,
     keys_at,
     keys_between,
+    position_of,
 )
 from .handout import HandedOut
 from .ingest import ingest_streamed, store_held_targets, stored_job
@@ -379,9 +380,9 @@ class JournalLedger(LedgerBase):
             if contact_id in held:
                 return held.index(contact_id)
         else:
-            for first, keys, _ in blocks_from(db, self._rows[index], 0):
-                if contact_id in keys:
-                    return first + keys.index(contact_id)
+            position = position_of(db, self._rows[index], contact_id)
+            if position is not None:
+                return position
         raise KeyError(contact_id)
 
     def outcome(self, index: int, contact_id: str) -> Outcome:
