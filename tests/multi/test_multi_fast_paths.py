@@ -67,6 +67,33 @@ def test_a_target_keeps_what_the_first_occurrence_of_each_key_passed() -> None:
     assert t.digest == digest.hexdigest()
 
 
+class AtOnce(Scripted):
+    """``Scripted`` with a check of a whole list at once (no leading zeros), counting ids asked
+    one by one."""
+
+    def __init__(self) -> None:
+        super().__init__(BatchResult.all_done)
+        self.asked_one_by_one = 0
+
+    def canonical_id(self, value: str) -> str:
+        self.asked_one_by_one += 1
+        return super().canonical_id(value)
+
+    def canonical_as_given(self, ids: Sequence[str]) -> bool:
+        return all(i.isdigit() and not i.startswith("0") for i in ids)
+
+
+def test_a_bulk_list_canonical_as_given_is_taken_without_asking_each_id() -> None:
+    adapter = AtOnce()
+    t = Target(Client(adapter), "g", ["5", "12", "7", "12"])
+    assert t.ids == ("5", "12", "7")
+    assert adapter.asked_one_by_one == 0
+    odd = Target(Client(adapter), "g", ["5", "007", "7"])  # not as given: each id asked
+    assert odd.ids == ("5", "7")
+    assert dict(odd.given) == {"7": "007"}
+    assert adapter.asked_one_by_one > 0
+
+
 def test_a_ledger_built_from_a_target_matches_one_built_from_its_entries() -> None:
     t = target(["5", "007", "7", "x", "", 3.5, "12"])
     fast = Ledger([t])

@@ -123,6 +123,12 @@ def plain_text(text: str) -> bool:
     return text.isascii() and text.encode("ascii").isalnum()
 
 
+def all_plain(texts: Sequence[str]) -> bool:
+    """True when every one of ``texts`` (one or more strings) is ``plain_text``: checked joined,
+    at once (a bulk list of ids in one pass, not one call per id)."""
+    return bool(texts) and "" not in texts and plain_text("".join(texts))
+
+
 def has_control(text: str) -> bool:
     """True when ``text`` holds a control character (``\\x00``-``\\x1f``, ``\\x7f``); ASCII text
     is checked on its bytes, several times faster than the regex."""

@@ -25,6 +25,7 @@ __all__ = [
     "MEMBER_ORDER_BY",
     "ORDER_DIRECTIONS",
     "PROVIDER",
+    "canonical_as_given",
     "canonical_id",
     "count_of",
     "data_list",
@@ -99,6 +100,12 @@ def digits_key(value: str) -> str | None:
     if text.isascii() and text.isdigit():
         return text.lstrip("0") or "0"
     return None
+
+
+def canonical_as_given(ids: Sequence[str]) -> bool:
+    """True when ``canonical_id`` returns every one of ``ids`` as it is: digit strings without a
+    leading zero, the form the vendor lists (``written_as_numbers``, checked at once)."""
+    return written_as_numbers(ids)
 
 
 def canonical_id(value: str, *, what: str = "contact id") -> str:

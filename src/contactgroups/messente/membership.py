@@ -22,7 +22,14 @@ from ..errors import (
 from ..membership import BatchResult
 from .models import Contact
 from .resources import Contacts, Groups
-from .wire import DEFAULT_CONCURRENCY, LIMITS, PROVIDER, canonical_phone, check_phone
+from .wire import (
+    DEFAULT_CONCURRENCY,
+    LIMITS,
+    PROVIDER,
+    canonical_as_given,
+    canonical_phone,
+    check_phone,
+)
 
 #: Requests a group read costs at Messente: the group (its ``contactsCount``), then its contacts.
 GROUP_READ_REQUESTS = 2
@@ -116,6 +123,10 @@ class MessenteMembership(MembershipBase):
     def canonical_id(self, value: str) -> str:
         """The phone number as Messente lists it (E.164); ambiguous forms are refused."""
         return canonical_phone(value)
+
+    def canonical_as_given(self, ids: Sequence[str]) -> bool:
+        """True when ``canonical_id`` returns every one of ``ids`` as it is (checked at once)."""
+        return canonical_as_given(ids)
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         """The phone numbers in the group: its ``contactsCount``, then its contacts in one

@@ -13,7 +13,7 @@ from typing import NamedTuple, cast
 import attrs
 
 from ..errors import InvalidRequestError
-from ..membership import CanonicalIds, HasMembership, MembershipAdapter
+from ..membership import CanonicalIds, CanonicalIdsAtOnce, HasMembership, MembershipAdapter
 
 __all__ = ["IdDigest", "IdEntry", "Target", "canonical_entries", "id_key"]
 
@@ -87,12 +87,11 @@ def canonical_entries(
 _ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())
 
 
-def _keys_at_once(
-    canonical: Callable[[str], str] | None, values: Iterable[object]
-) -> list[str] | None:
+def _keys_at_once(adapter: MembershipAdapter, values: Iterable[object]) -> list[str] | None:
     """The keys of ``values`` when every one is a non-empty ASCII string without whitespace
-    already in canonical form (a bulk list, as usual), checked in C where it can be; None
-    otherwise (each id is then taken on its own, with the same result)."""
+    already in canonical form (a bulk list, as usual), checked in C where it can be (the
+    adapter's ``canonical_as_given``, else its ``canonical_id`` per id); None otherwise (each id
+    is then taken on its own, with the same result)."""
     ids = values if type(values) is list else list(values)
     if list(map(type, ids)).count(str) != len(ids) or "" in ids:
         return None
@@ -103,7 +102,10 @@ def _keys_at_once(
     if not data.isalnum() and len(data.translate(None, _ASCII_SPACE)) != len(data):
         return None
     keys = cast("list[str]", ids)
-    if canonical is None:
+    canonical = _canonicaliser(adapter)
+    if canonical is None or (
+        isinstance(adapter, CanonicalIdsAtOnce) and adapter.canonical_as_given(keys)
+    ):
         return list(keys)
     try:
         canonical_keys = list(map(canonical, keys))
@@ -118,10 +120,10 @@ def _keys(
     """Every id's key in the order passed (repeats kept), and the entries of the ids that are
     more than their key (not canonical as passed, or refused) by position. An id already in
     canonical form, the usual case, costs its check and nothing more."""
-    canonical, provider = _canonicaliser(adapter), adapter.provider
-    at_once = _keys_at_once(canonical, values)
+    at_once = _keys_at_once(adapter, values)
     if at_once is not None:
         return at_once, []
+    canonical, provider = _canonicaliser(adapter), adapter.provider
     keys: list[str] = []
     odd: list[tuple[int, IdEntry]] = []
     for value in values:
