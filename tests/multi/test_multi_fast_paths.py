@@ -120,6 +120,25 @@ async def test_an_answer_of_the_chunk_both_done_and_already_gives_done_first() -
     assert report.ledger.outcome(0, "2") is Outcome.ALREADY
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda ids: BatchResult(done="".join(ids)),
+        lambda ids: BatchResult(done=tuple(int(i) for i in ids)),
+        lambda ids: BatchResult(done=tuple(ids), failed=[]),
+        lambda ids: {"done": tuple(ids)},
+    ],
+)
+async def test_an_answer_not_shaped_as_a_batch_result_of_string_ids_fails_its_chunk(
+    answer: Answer,
+) -> None:
+    """An answer that is not the chunk sent back is still checked in full: a string of the ids,
+    ids that are numbers, ``failed`` that is no mapping, no ``BatchResult`` at all."""
+    report = await multi.add([target(["12"], answer, max_add=1)])
+    assert report.counts() == {Outcome.FAILED: 1}
+    assert "unexpected TypeError" in str(report.ledger.error(0, "12"))
+
+
 async def test_an_answer_of_the_chunk_all_already_is_already() -> None:
     report = await multi.add([target(["1", "2", "3", "4"], BatchResult.all_already)])
     assert report.counts() == {Outcome.ALREADY: 4}
