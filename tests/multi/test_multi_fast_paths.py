@@ -104,6 +104,18 @@ def test_a_ledger_built_from_a_target_matches_one_built_from_its_entries() -> No
     assert fast.given(0, "7") == "007"
 
 
+async def test_a_target_run_twice_finds_each_id_where_it_is_both_times() -> None:
+    """The positions a target made while looking for repeats go to its first ledger; the second
+    job's ledger makes its own and finds every id as the first did."""
+    for ids in (["3", "1", "2", "5"], ["3", "1", "3", "2", "1", "5"]):
+        t = target(list(ids), max_add=1)
+        for _ in range(2):
+            report = await multi.add([t])
+            assert report.counts() == {Outcome.ADDED: 4}
+            assert [item[0] for item in report.ledger.items(0)] == ["3", "1", "2", "5"]
+            assert report.ledger.outcome(0, "5") is Outcome.ADDED
+
+
 async def test_an_answer_listing_the_chunk_reordered_and_repeated_counts_each_id_once() -> None:
     def answer(ids: Sequence[str]) -> BatchResult:
         return BatchResult(done=(*reversed(ids), *ids), already=tuple(ids[:1]))

@@ -19,7 +19,7 @@ import attrs
 
 from ..errors import APIError, ContactGroupsError, InvalidRequestError
 from .retrying import worth_another_round
-from .targets import IdEntry, Target
+from .targets import IdEntry, Target, positions_of
 
 __all__ = [
     "Action",
@@ -254,7 +254,11 @@ class Ledger(LedgerBase):
         self._given: list[dict[str, str]] = []
         for index, (keys, given, refused) in enumerate(tables):
             self._keys.append(keys)
-            self._position.append(dict(zip(keys, range(len(keys)), strict=True)))
+            target = targets[index]
+            if entries is None and isinstance(target, Target) and not target.streamed:
+                self._position.append(positions_of(target))  # made with the target, handed over
+            else:
+                self._position.append(dict(zip(keys, range(len(keys)), strict=True)))
             self._codes.append(bytearray(_CODE[Outcome.NOT_ATTEMPTED] * len(keys)))
             self._errors.append({})
             self._given.append(dict(given))

@@ -15,7 +15,7 @@ import attrs
 from ..errors import InvalidRequestError
 from ..membership import CanonicalIds, CanonicalIdsAtOnce, HasMembership, MembershipAdapter
 
-__all__ = ["IdDigest", "IdEntry", "Target", "canonical_entries", "id_key"]
+__all__ = ["IdDigest", "IdEntry", "Target", "canonical_entries", "id_key", "positions_of"]
 
 
 class IdEntry(NamedTuple):
@@ -195,6 +195,10 @@ class Target:
     _source: Iterator[object] | None = attrs.field(eq=False, repr=False, alias="_source")
     # the ids' digest; None until asked for, where the ids as passed are ``_ids`` (no repeats)
     _digest: str | None = attrs.field(eq=False, repr=False, alias="_digest")
+    # each id's position in ``_ids``, made while looking for repeats, until a ledger takes it
+    _position: dict[str, int] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="_position"
+    )
 
     def __init__(self, client: HasMembership, group_id: str, ids: Iterable[object]) -> None:
         if isinstance(ids, (str, bytes)):
@@ -218,13 +222,16 @@ class Target:
                         given[entry.key] = entry.given
                     if entry.refused is not None:
                         refused[entry.key] = entry.refused
-        keys = tuple(dict.fromkeys(passed))
+        positions: dict[str, int] | None = dict(zip(passed, range(len(passed)), strict=True))
         digest = None
-        if len(keys) != len(passed):  # repeats: the digest takes them, so it is taken now
+        if positions is not None and len(positions) == len(passed):  # no repeats (as usual)
+            keys = tuple(passed)
+        else:  # repeats: the first of each kept; the digest takes them all, so it is taken now
+            keys, positions = tuple(dict.fromkeys(passed)), None
             whole = IdDigest()
             whole.add_all(passed)
             digest = whole.hexdigest()
-        self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest)
+        self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest, positions)
 
     @property
     def digest(self) -> str | None:
@@ -279,6 +286,16 @@ class Target:
     @property
     def provider(self) -> str:
         return self.adapter.provider
+
+
+def positions_of(target: Target) -> dict[str, int]:
+    """Each id's position in ``target.ids``, for a ledger: the table the target made while
+    looking for repeats is handed over once (it is as big as the ids: the target keeps no copy)."""
+    position = target._position
+    if position is None:
+        return dict(zip(target.ids, range(len(target.ids)), strict=True))
+    object.__setattr__(target, "_position", None)
+    return position
 
 
 def _spent() -> Iterator[object]:
