@@ -140,13 +140,13 @@ def written_as_numbers(ids: Sequence[object]) -> bool:
     if not ids or list(map(type, ids)).count(str) != len(ids):
         return False
     joined = ",".join(cast("Sequence[str]", ids))
-    digits = joined.replace(",", "")
     # one comma per gap (an id holding a comma of its own must not become two ids), ASCII
-    # digits only, no empty id and none with a leading zero (but "0" itself)
+    # digits only (checked on the bytes: in C, without the Unicode tables), no empty id and none
+    # with a leading zero (but "0" itself)
     return (
         joined.count(",") == len(ids) - 1
-        and digits.isascii()
-        and digits.isdigit()
+        and joined.isascii()
+        and joined.encode("ascii").translate(None, b",").isdigit()
         and _LEADING_ZERO_OR_EMPTY.search(f",{joined},") is None
     )
 
