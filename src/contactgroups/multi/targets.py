@@ -88,10 +88,10 @@ _ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())
 
 
 def _keys_at_once(adapter: MembershipAdapter, values: Iterable[object]) -> list[str] | None:
-    """The keys of ``values`` when every one is a non-empty ASCII string without whitespace
-    already in canonical form (a bulk list, as usual), checked in C where it can be (the
-    adapter's ``canonical_as_given``, else its ``canonical_id`` per id); None otherwise (each id
-    is then taken on its own, with the same result)."""
+    """The keys of ``values`` (the list itself, when it is one) when every one is a non-empty
+    ASCII string without whitespace already in canonical form (a bulk list, as usual), checked
+    in C where it can be (the adapter's ``canonical_as_given``, else its ``canonical_id`` per
+    id); None otherwise (each id is then taken on its own, with the same result)."""
     ids = values if type(values) is list else list(values)
     if list(map(type, ids)).count(str) != len(ids) or "" in ids:
         return None
@@ -106,7 +106,7 @@ def _keys_at_once(adapter: MembershipAdapter, values: Iterable[object]) -> list[
     if canonical is None or (
         isinstance(adapter, CanonicalIdsAtOnce) and adapter.canonical_as_given(keys)
     ):
-        return list(keys)
+        return keys  # read, never kept (the target keeps a tuple)
     try:
         canonical_keys = list(map(canonical, keys))
     except InvalidRequestError:  # the entry of the refused id says why
