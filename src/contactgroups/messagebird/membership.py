@@ -81,7 +81,7 @@ class MessageBirdMembership(MembershipBase):
         """Add ``ids`` (1..max_add_per_call) in one call, falling back to one call per id on 422."""
         values = id_list(ids, max_items=self.max_add_per_call, provider=PROVIDER)
         try:
-            await self._groups._put_checked(group_id, values)  # checked just above
+            await self._groups.add_contacts(group_id, values)
         except ValidationError as exc:
             if len(values) == 1:
                 return BatchResult(failed={values[0]: exc})

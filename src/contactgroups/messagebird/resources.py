@@ -6,7 +6,7 @@ Add up to 50 contact ids per call, remove one per call; listings page by offset 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from .._http import Page, Pager, Response, Transport, id_list, path_segment, require_text
@@ -142,11 +142,6 @@ class Groups:
         the official Python SDK, the path keeps its ``/contacts``.
         """
         ids = id_list(contact_ids, what="contact id", max_items=MAX_IDS_PER_ADD, provider=PROVIDER)
-        await self._put_checked(group_id, ids)
-
-    async def _put_checked(self, group_id: str, ids: Sequence[str]) -> None:
-        """``add_contacts`` of ids ``id_list`` has checked (1..50): the membership adapter's call,
-        which checks them itself (once, not twice)."""
         await self._transport.request(
             "PUT",
             ("groups", group_id, "contacts"),

@@ -19,7 +19,7 @@ import attrs
 
 from ..errors import APIError, ContactGroupsError, InvalidRequestError
 from .retrying import worth_another_round
-from .targets import IdEntry, Target, positions_of
+from .targets import IdEntry, Target
 
 __all__ = [
     "Action",
@@ -256,7 +256,7 @@ class Ledger(LedgerBase):
             self._keys.append(keys)
             target = targets[index]
             if entries is None and isinstance(target, Target) and not target.streamed:
-                self._position.append(positions_of(target))  # made with the target, handed over
+                self._position.append(target.id_positions())  # made with the target, handed over
             else:
                 self._position.append(dict(zip(keys, range(len(keys)), strict=True)))
             self._codes.append(bytearray(_CODE[Outcome.NOT_ATTEMPTED] * len(keys)))

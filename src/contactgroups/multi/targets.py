@@ -15,7 +15,7 @@ import attrs
 from ..errors import InvalidRequestError
 from ..membership import CanonicalIds, CanonicalIdsAtOnce, HasMembership, MembershipAdapter
 
-__all__ = ["IdDigest", "IdEntry", "Target", "canonical_entries", "id_key", "positions_of"]
+__all__ = ["IdDigest", "IdEntry", "Target", "canonical_entries", "id_key"]
 
 
 class IdEntry(NamedTuple):
@@ -233,6 +233,16 @@ class Target:
             digest = whole.hexdigest()
         self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest, positions)
 
+    def id_positions(self) -> dict[str, int]:
+        """Each id's position in ``ids`` (for a ledger): the table made while looking for
+        repeats goes to the first caller, not kept (it is as big as the ids); later ones get a
+        new one."""
+        positions = self._position
+        if positions is None:
+            return dict(zip(self.ids, range(len(self.ids)), strict=True))
+        object.__setattr__(self, "_position", None)
+        return positions
+
     @property
     def digest(self) -> str | None:
         """The ids' ``IdDigest`` (None for a streamed target: its journal takes it as they
@@ -286,16 +296,6 @@ class Target:
     @property
     def provider(self) -> str:
         return self.adapter.provider
-
-
-def positions_of(target: Target) -> dict[str, int]:
-    """Each id's position in ``target.ids``, for a ledger: the table the target made while
-    looking for repeats is handed over once (it is as big as the ids: the target keeps no copy)."""
-    position = target._position
-    if position is None:
-        return dict(zip(target.ids, range(len(target.ids)), strict=True))
-    object.__setattr__(target, "_position", None)
-    return position
 
 
 def _spent() -> Iterator[object]:
