@@ -143,10 +143,11 @@ class CanonicalIdsAtOnce(Protocol):
     """Optional for an adapter with ``canonical_id``: a bulk list of ids checked at once."""
 
     def canonical_as_given(self, ids: Sequence[str]) -> bool:
-        """True when ``canonical_id`` gives back every one of ``ids`` (non-empty ASCII strings
-        without whitespace) as it is, checked in one pass over the list; False when any might
-        differ or be refused (``canonical_id`` is then asked for each): it may be stricter than
-        ``canonical_id``, never looser."""
+        """True when every one of ``ids`` (strings) is a non-empty ASCII string without
+        whitespace that ``canonical_id`` gives back as it is, checked in one pass over the list
+        (``multi`` then takes them as they are, checking nothing more); False when any might
+        differ, be refused or be none of that (each is then checked on its own): it may be
+        stricter than ``canonical_id``, never looser."""
         ...
 
 

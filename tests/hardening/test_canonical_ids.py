@@ -173,8 +173,9 @@ def test_canonical_as_given_never_passes_an_id_canonical_id_would_change(
     membership = adapter(vendor)
     each = [membership.canonical_as_given([value]) for value in values]
     for value, as_given in zip(values, each, strict=True):
-        if as_given:
+        if as_given:  # what multi then takes as it is: canonical, non-empty ASCII, no whitespace
             assert membership.canonical_id(value) == value
+            assert value and value.isascii() and not any(c.isspace() for c in value)
     assert membership.canonical_as_given(values) == all(each)
     usual = USUAL[vendor][0]
     assert membership.canonical_as_given([usual, *values]) == all(each)

@@ -90,23 +90,30 @@ _ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())
 def _keys_at_once(adapter: MembershipAdapter, values: Iterable[object]) -> list[str] | None:
     """The keys of ``values`` (the list itself, when it is one) when every one is a non-empty
     ASCII string without whitespace already in canonical form (a bulk list, as usual), checked
-    in C where it can be (the adapter's ``canonical_as_given``, else its ``canonical_id`` per
-    id); None otherwise (each id is then taken on its own, with the same result)."""
+    in C where it can be: by the adapter's ``canonical_as_given`` alone (its contract covers
+    all of that), else here and by its ``canonical_id`` per id; None otherwise (each id is then
+    taken on its own, with the same result)."""
     ids = values if type(values) is list else list(values)
-    if list(map(type, ids)).count(str) != len(ids) or "" in ids:
+    if list(map(type, ids)).count(str) != len(ids):
         return None
-    joined = "".join(cast("list[str]", ids))
+    keys = cast("list[str]", ids)
+    canonical = _canonicaliser(adapter)
+    if (
+        canonical is not None
+        and isinstance(adapter, CanonicalIdsAtOnce)
+        and adapter.canonical_as_given(keys)
+    ):
+        return keys  # read, never kept (the target keeps a tuple)
+    if "" in keys:
+        return None
+    joined = "".join(keys)
     if not joined.isascii():
         return None
     data = joined.encode("ascii")
     if not data.isalnum() and len(data.translate(None, _ASCII_SPACE)) != len(data):
         return None
-    keys = cast("list[str]", ids)
-    canonical = _canonicaliser(adapter)
-    if canonical is None or (
-        isinstance(adapter, CanonicalIdsAtOnce) and adapter.canonical_as_given(keys)
-    ):
-        return keys  # read, never kept (the target keeps a tuple)
+    if canonical is None:
+        return keys
     try:
         canonical_keys = list(map(canonical, keys))
     except InvalidRequestError:  # the entry of the refused id says why
