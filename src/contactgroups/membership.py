@@ -15,7 +15,8 @@ A client (one vendor account) is scheduled on its own, known by its adapter:
 
 **Ids.** Ids are strings, compared exactly after canonicalisation. ``multi`` refuses (``failed``
 with ``InvalidRequestError``, never sent) an id that is not a string or an integer, or is empty;
-it then asks the adapter's ``canonical_id`` (optional: ``CanonicalIds``) for the form the vendor
+it then asks the adapter's ``canonical_id`` (optional: ``CanonicalIds``; a bulk list is checked
+at once with ``canonical_as_given``, optional too: ``CanonicalIdsAtOnce``) for the form the vendor
 stores and lists (MessageFlow ``"007"`` is ``"7"``), de-duplicates on that form and passes each
 canonical id once. An adapter reports every id in the exact string it was given, and
 ``members()`` yields ids in canonical form, so a read-back can find them.
@@ -66,6 +67,7 @@ __all__ = [
     "AdaptiveConcurrency",
     "BatchResult",
     "CanonicalIds",
+    "CanonicalIdsAtOnce",
     "ChecksMembers",
     "HasMembership",
     "MembershipAdapter",
@@ -133,6 +135,19 @@ class CanonicalIds(Protocol):
     def canonical_id(self, value: str) -> str:
         """``value`` (a non-empty string) as the vendor stores and lists it; raises
         ``InvalidRequestError`` for an id the vendor can never take (it is then never sent)."""
+        ...
+
+
+@runtime_checkable
+class CanonicalIdsAtOnce(Protocol):
+    """Optional for an adapter with ``canonical_id``: a bulk list of ids checked at once."""
+
+    def canonical_as_given(self, ids: Sequence[str]) -> bool:
+        """True when every one of ``ids`` (strings) is a non-empty ASCII string without
+        whitespace that ``canonical_id`` gives back as it is, checked in one pass over the list
+        (``multi`` then takes them as they are, checking nothing more); False when any might
+        differ, be refused or be none of that (each is then checked on its own): it may be
+        stricter than ``canonical_id``, never looser."""
         ...
 
 

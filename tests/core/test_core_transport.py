@@ -21,6 +21,7 @@ from contactgroups import errors
 from contactgroups._http import (
     ErrorInfo,
     HeaderAuth,
+    RedactedHeaders,
     Response,
     RetryPolicy,
     Timeout,
@@ -160,6 +161,42 @@ async def test_bodiless_writes_send_no_content_type(server: ScriptedServer, meth
                 await transport.aclose()
     assert [r.headers.get("Content-Type") for r in server.seen] == [None, None]
     assert [r.body for r in server.requests] == [b"", b""]
+
+
+async def test_each_attempt_sends_the_credentials_and_body_headers_of_that_call(
+    server: ScriptedServer,
+) -> None:
+    """Headers are made once per credentials and body headers, never carried over: a hook's new
+    token is sent as soon as it gives it, a body's Content-Type with that body only."""
+
+    class Rotating(HeaderAuth):
+        tokens = iter(["one", "one", "two", "three"])
+        kept = RedactedHeaders({"Authorization": "Bearer one"})
+
+        async def headers(self) -> RedactedHeaders:
+            token = next(self.tokens)
+            if token == "one":  # the same object twice, then new ones
+                return self.kept
+            return RedactedHeaders({"Authorization": f"Bearer {token}"})
+
+    server.answer(Answer())
+    transport = Transport(
+        provider="t", base_url=server.url, auth=Rotating({}, secrets=()), retry=FAST
+    )
+    try:
+        await transport.request("POST", ("a",), json_body={"x": 1}, idempotent=True)
+        await transport.request("POST", ("a",), idempotent=True)
+        await transport.request("POST", ("a",), form={"x": "1"}, idempotent=True)
+        await transport.request("POST", ("a",), json_body={"x": 1}, idempotent=True)
+    finally:
+        await transport.aclose()
+    seen = [(r.headers["Authorization"], r.headers.get("Content-Type")) for r in server.seen]
+    assert seen == [
+        ("Bearer one", "application/json"),
+        ("Bearer one", None),
+        ("Bearer two", "application/x-www-form-urlencoded"),
+        ("Bearer three", "application/json"),
+    ]
 
 
 async def test_query_values_are_encoded_once(server: ScriptedServer) -> None:

@@ -147,3 +147,35 @@ def test_messageflow_listed_ids_are_fixed_under_canonical_id(
     (listed,) = listed_ids(_Answer(), [{"id": raw}])  # type: ignore[arg-type]
     assert listed == str(contact)
     assert adapter("messageflow").canonical_id(listed) == listed
+
+
+USUAL = {
+    "messagebird": ["61afc0531573b08ddbe36e1c85602827", "61AFC0531573B08DDBE36E1C85602827"],
+    "messente": ["+37251000000", "+15551234567"],
+    "messageflow": ["100001", "7"],
+    "messengeo": ["81583701", "007"],
+}
+
+
+@pytest.mark.parametrize("vendor", ["messagebird", "messente", "messageflow", "messengeo"])
+def test_a_bulk_list_of_usual_ids_is_canonical_as_given_at_once(vendor: str) -> None:
+    assert adapter(vendor).canonical_as_given(USUAL[vendor] * 3)
+
+
+@pytest.mark.parametrize("vendor", ["messagebird", "messente", "messageflow", "messengeo"])
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(ids, min_size=1, max_size=4))
+def test_canonical_as_given_never_passes_an_id_canonical_id_would_change(
+    vendor: str, values: list[str]
+) -> None:
+    """The check at once is never looser than ``canonical_id``, id by id; and it holds for the
+    list exactly when it holds for each id alone (ids joined do not hide a bad one)."""
+    membership = adapter(vendor)
+    each = [membership.canonical_as_given([value]) for value in values]
+    for value, as_given in zip(values, each, strict=True):
+        if as_given:  # what multi then takes as it is: canonical, non-empty ASCII, no whitespace
+            assert membership.canonical_id(value) == value
+            assert value and value.isascii() and not any(c.isspace() for c in value)
+    assert membership.canonical_as_given(values) == all(each)
+    usual = USUAL[vendor][0]
+    assert membership.canonical_as_given([usual, *values]) == all(each)

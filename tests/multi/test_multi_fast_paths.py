@@ -67,6 +67,33 @@ def test_a_target_keeps_what_the_first_occurrence_of_each_key_passed() -> None:
     assert t.digest == digest.hexdigest()
 
 
+class AtOnce(Scripted):
+    """``Scripted`` with a check of a whole list at once (no leading zeros), counting ids asked
+    one by one."""
+
+    def __init__(self) -> None:
+        super().__init__(BatchResult.all_done)
+        self.asked_one_by_one = 0
+
+    def canonical_id(self, value: str) -> str:
+        self.asked_one_by_one += 1
+        return super().canonical_id(value)
+
+    def canonical_as_given(self, ids: Sequence[str]) -> bool:
+        return all(i.isdigit() and not i.startswith("0") for i in ids)
+
+
+def test_a_bulk_list_canonical_as_given_is_taken_without_asking_each_id() -> None:
+    adapter = AtOnce()
+    t = Target(Client(adapter), "g", ["5", "12", "7", "12"])
+    assert t.ids == ("5", "12", "7")
+    assert adapter.asked_one_by_one == 0
+    odd = Target(Client(adapter), "g", ["5", "007", "7"])  # not as given: each id asked
+    assert odd.ids == ("5", "7")
+    assert dict(odd.given) == {"7": "007"}
+    assert adapter.asked_one_by_one > 0
+
+
 def test_a_ledger_built_from_a_target_matches_one_built_from_its_entries() -> None:
     t = target(["5", "007", "7", "x", "", 3.5, "12"])
     fast = Ledger([t])
@@ -75,6 +102,18 @@ def test_a_ledger_built_from_a_target_matches_one_built_from_its_entries() -> No
     assert fast.counts() == slow.counts()
     assert fast.outcome(0, "x") is Outcome.FAILED
     assert fast.given(0, "7") == "007"
+
+
+async def test_a_target_run_twice_finds_each_id_where_it_is_both_times() -> None:
+    """The positions a target made while looking for repeats go to its first ledger; the second
+    job's ledger makes its own and finds every id as the first did."""
+    for ids in (["3", "1", "2", "5"], ["3", "1", "3", "2", "1", "5"]):
+        t = target(list(ids), max_add=1)
+        for _ in range(2):
+            report = await multi.add([t])
+            assert report.counts() == {Outcome.ADDED: 4}
+            assert [item[0] for item in report.ledger.items(0)] == ["3", "1", "2", "5"]
+            assert report.ledger.outcome(0, "5") is Outcome.ADDED
 
 
 async def test_an_answer_listing_the_chunk_reordered_and_repeated_counts_each_id_once() -> None:
@@ -91,6 +130,25 @@ async def test_an_answer_of_the_chunk_both_done_and_already_gives_done_first() -
     report = await multi.add([target(["1", "2"], lambda ids: BatchResult(ids[:1], tuple(ids)))])
     assert report.ledger.outcome(0, "1") is Outcome.ADDED
     assert report.ledger.outcome(0, "2") is Outcome.ALREADY
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda ids: BatchResult(done="".join(ids)),
+        lambda ids: BatchResult(done=tuple(int(i) for i in ids)),
+        lambda ids: BatchResult(done=tuple(ids), failed=[]),
+        lambda ids: {"done": tuple(ids)},
+    ],
+)
+async def test_an_answer_not_shaped_as_a_batch_result_of_string_ids_fails_its_chunk(
+    answer: Answer,
+) -> None:
+    """An answer that is not the chunk sent back is still checked in full: a string of the ids,
+    ids that are numbers, ``failed`` that is no mapping, no ``BatchResult`` at all."""
+    report = await multi.add([target(["12"], answer, max_add=1)])
+    assert report.counts() == {Outcome.FAILED: 1}
+    assert "unexpected TypeError" in str(report.ledger.error(0, "12"))
 
 
 async def test_an_answer_of_the_chunk_all_already_is_already() -> None:

@@ -57,7 +57,15 @@ from .stats import CallStats, collect_stats, current_stats
 from .timeouts import DEFAULT_TIMEOUT, Timeout, TimeoutLike, as_timeout
 from .tracing import TRACER_NAME, JobSpan
 from .transport import NOT_GIVEN, USER_AGENT, NotGiven, Transport
-from .urls import Params, check_base_url, is_loopback, path_segment, plain_text, query_pairs
+from .urls import (
+    Params,
+    all_plain,
+    check_base_url,
+    is_loopback,
+    path_segment,
+    plain_text,
+    query_pairs,
+)
 from .validate import (
     E164_RE,
     chunked,
@@ -110,6 +118,7 @@ __all__ = [
     "Timeout",
     "TimeoutLike",
     "Transport",
+    "all_plain",
     "as_timeout",
     "cheaper_per_id",
     "check_base_url",

@@ -64,7 +64,9 @@ def new_session(
 ) -> tuple[aiohttp.ClientSession, AsyncGenerator[None, None]]:
     """A session with one pooled keep-alive connector, made in the running loop, and its keeper
     (``trace_configs``: the client's aiohttp request hooks)."""
-    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit, ssl=verify_ssl)
+    # one cap over every host the client talks to (a cap per host as large would change nothing
+    # but cost aiohttp some bookkeeping on every request)
+    connector = aiohttp.TCPConnector(limit=limit, ssl=verify_ssl)
     session = aiohttp.ClientSession(
         connector=connector, raise_for_status=False, trace_configs=list(trace_configs) or None
     )

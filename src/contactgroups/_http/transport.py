@@ -43,6 +43,8 @@ from .urls import Params, check_base_url, join_path, query_pairs
 __all__ = ["NOT_GIVEN", "USER_AGENT", "NotGiven", "Transport"]
 
 USER_AGENT = f"contactgroups/{__version__}"
+# attempts' headers kept per transport (by credentials and body headers: a handful in practice)
+_HEADERS_KEPT = 16
 
 
 class NotGiven:
@@ -117,6 +119,8 @@ class Transport:
         self._closed = False
         self._rng = random.Random()
         self._base_headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        # the headers of recent attempts by (credentials, body headers): see `_attempt_headers`
+        self._made_headers: dict[tuple[object, ...], tuple[object, RedactedHeaders]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -289,10 +293,12 @@ class Transport:
                             maybe_landed=maybe_landed,
                         )
                     )
+                    if budget.spent():
+                        raise budget.out_of_time(
+                            "before the next attempt", self.provider, maybe_landed
+                        )
                 elif budget.spent():
                     raise budget.out_of_time("getting credentials", self.provider, maybe_landed)
-                if budget.spent():
-                    raise budget.out_of_time("before the next attempt", self.provider, maybe_landed)
                 error: ContactGroupsError
                 sent_at = time.monotonic()
                 try:
@@ -313,9 +319,7 @@ class Transport:
                                 observer.method,
                                 observer.url,
                                 body=body,
-                                headers=RedactedHeaders.merged(
-                                    self._base_headers, headers, auth_headers
-                                ),
+                                headers=self._attempt_headers(headers, auth_headers),
                                 timeout=limits,
                                 verify_ssl=self.verify_ssl,
                                 provider=self.provider,
@@ -380,6 +384,22 @@ class Transport:
                     observer.giving_up(error, delay, blocker)
                     raise error
                 await self._pause(delay, observer, error)
+
+    def _attempt_headers(
+        self, body_headers: dict[str, str], auth_headers: RedactedHeaders
+    ) -> RedactedHeaders:
+        """The standard headers, the body's and the credentials' in one ``RedactedHeaders``: the
+        one made last time for the same credentials object (fixed ones: the same every time) and
+        the same body headers, else a new one (a few kept; aiohttp only reads them)."""
+        key = (id(auth_headers), *body_headers.items())
+        made = self._made_headers.get(key)
+        if made is not None and made[0] is auth_headers:
+            return made[1]
+        headers = RedactedHeaders.merged(self._base_headers, body_headers, auth_headers)
+        if len(self._made_headers) >= _HEADERS_KEPT:
+            self._made_headers.clear()
+        self._made_headers[key] = (auth_headers, headers)
+        return headers
 
     async def _pause(self, delay: float, observer: CallObserver, error: ContactGroupsError) -> None:
         stats = current_stats()

@@ -32,9 +32,8 @@ _SPACE_RE = re.compile(r"[\s\x00-\x1f\x7f]")
 # labels of letters, digits, "-" and "_" (1..63 each), dot-separated, an optional final dot
 _HOSTNAME_RE = re.compile(r"(?:[A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?")
 _UNRESERVED_RE = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986: never needs quoting
-_UNRESERVED_PATH_RE = re.compile(r"[A-Za-z0-9._~/-]+")
-_RESERVED_RE = re.compile(r"[^A-Za-z0-9._~/-]")  # in a path of ASCII segments: to be quoted
 _UNRESERVED_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
+_UNRESERVED_PATH_BYTES = _UNRESERVED_BYTES + b"/"  # in a path of ASCII segments: not quoted
 _PERCENT = {chr(code): f"%{code:02X}" for code in range(128)}  # as quote() writes them
 _CONTROL_BYTES = bytes(range(0x20)) + b"\x7f"
 
@@ -123,6 +122,12 @@ def plain_text(text: str) -> bool:
     return text.isascii() and text.encode("ascii").isalnum()
 
 
+def all_plain(texts: Sequence[str]) -> bool:
+    """True when every one of ``texts`` (one or more strings) is ``plain_text``: checked joined,
+    at once (a bulk list of ids in one pass, not one call per id)."""
+    return bool(texts) and "" not in texts and plain_text("".join(texts))
+
+
 def has_control(text: str) -> bool:
     """True when ``text`` holds a control character (``\\x00``-``\\x1f``, ``\\x7f``); ASCII text
     is checked on its bytes, several times faster than the regex."""
@@ -180,7 +185,12 @@ def quote_text(text: str) -> str:
         return quote(text, safe="")
     if _UNRESERVED_RE.fullmatch(text) or not text:
         return text
-    reserved = set(text.encode("ascii").translate(None, _UNRESERVED_BYTES))
+    return _quoted(text, set(text.encode("ascii").translate(None, _UNRESERVED_BYTES)))
+
+
+def _quoted(text: str, reserved: set[int]) -> str:
+    """ASCII ``text`` with each of the ``reserved`` characters (their codes) percent-encoded as
+    ``quote`` writes them, each replaced at once (in C)."""
     if 0x25 in reserved:  # "%" first: the ones put in later start with it
         text = text.replace("%", "%25")
         reserved.discard(0x25)
@@ -188,10 +198,6 @@ def quote_text(text: str) -> str:
         char = chr(code)
         text = text.replace(char, _PERCENT[char])
     return text
-
-
-def _percent(match: re.Match[str]) -> str:
-    return _PERCENT[match.group()]
 
 
 def join_path(base_url: str, segments: Sequence[object], *, provider: str) -> yarl.URL:
@@ -208,10 +214,11 @@ def join_path(base_url: str, segments: Sequence[object], *, provider: str) -> ya
             and path.isascii()
             and path.count("/") == len(texts) - 1
         ):
-            if _UNRESERVED_PATH_RE.fullmatch(path):  # none needs quoting
+            reserved = set(path.encode("ascii").translate(None, _UNRESERVED_PATH_BYTES))
+            if not reserved:  # none needs quoting
                 return yarl.URL(base_url + "/" + path, encoded=True)
-            if not has_control(path):
-                return yarl.URL(base_url + "/" + _RESERVED_RE.sub(_percent, path), encoded=True)
+            if reserved.isdisjoint(_CONTROL_BYTES):
+                return yarl.URL(base_url + "/" + _quoted(path, reserved), encoded=True)
     path = "".join("/" + _quote_segment(path_segment(s, provider=provider)) for s in segments)
     return yarl.URL(base_url + path, encoded=True)
 

@@ -23,6 +23,7 @@ from .wire import (
     DEFAULT_PAGE_SIZE,
     LIMITS,
     PROVIDER,
+    canonical_as_given,
     canonical_id,
 )
 
@@ -113,6 +114,10 @@ class MessageBirdMembership(MembershipBase):
     def canonical_id(self, value: str) -> str:
         """The contact id as MessageBird lists it: surrounding whitespace dropped."""
         return canonical_id(value)
+
+    def canonical_as_given(self, ids: Sequence[str]) -> bool:
+        """True when ``canonical_id`` returns every one of ``ids`` as it is (checked at once)."""
+        return canonical_as_given(ids)
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         """The contact ids in a group, page by page (``totalCount`` proves the read complete)."""

@@ -7,11 +7,11 @@ package can import it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
 from urllib.parse import quote
 
-from .._http import AdapterLimits, Response, path_segment, plain_text
+from .._http import AdapterLimits, Response, all_plain, path_segment, plain_text
 from ..errors import InvalidRequestError
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "MAX_IDS_PER_ADD",
     "MAX_IDS_PER_REMOVE",
     "PROVIDER",
+    "canonical_as_given",
     "canonical_id",
     "has_no_body",
     "ids_form",
@@ -66,10 +67,16 @@ def canonical_id(value: str) -> str:
     else changed (ids look like 32 lower-case hex digits, but no source says the vendor reads
     them case-insensitively, so case is kept); an empty id or one that is no path segment
     (``.``, ``..``, control characters) is refused."""
-    if type(value) is str and value.isascii() and value.encode("ascii").isalnum():
+    if type(value) is str and plain_text(value):
         return value  # the usual id (checked on its bytes: in C): nothing below changes it
     text = value.strip() if isinstance(value, str) else value
     return path_segment(text, what="contact id", provider=PROVIDER)
+
+
+def canonical_as_given(ids: Sequence[str]) -> bool:
+    """True when ``canonical_id`` returns every one of ``ids`` as it is: all plain ASCII letters
+    and digits (its first test), checked joined, at once."""
+    return all_plain(ids)
 
 
 def optional_text(value: object, what: str) -> str | None:

@@ -28,6 +28,7 @@ from .wire import (
     MAX_IDS_PER_CALL,
     MAX_PAGE_SIZE,
     PROVIDER,
+    canonical_as_given,
     canonical_id,
     digits_key,
     numeric_id,
@@ -98,6 +99,10 @@ class MessageFlowMembership(MembershipBase):
     def canonical_id(self, value: str) -> str:
         """The contact id as MessageFlow lists it: ``"007"`` and ``" 7 "`` are ``"7"``."""
         return canonical_id(value)
+
+    def canonical_as_given(self, ids: Sequence[str]) -> bool:
+        """True when ``canonical_id`` returns every one of ``ids`` as it is (checked at once)."""
+        return canonical_as_given(ids)
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         """Every member's contact id, 1000 per page, proven against the group's count."""

@@ -25,6 +25,7 @@ __all__ = [
     "MEMBER_ORDER_BY",
     "ORDER_DIRECTIONS",
     "PROVIDER",
+    "canonical_as_given",
     "canonical_id",
     "count_of",
     "data_list",
@@ -101,6 +102,12 @@ def digits_key(value: str) -> str | None:
     return None
 
 
+def canonical_as_given(ids: Sequence[str]) -> bool:
+    """True when ``canonical_id`` returns every one of ``ids`` as it is: digit strings without a
+    leading zero, the form the vendor lists (``written_as_numbers``, checked at once)."""
+    return written_as_numbers(ids)
+
+
 def canonical_id(value: str, *, what: str = "contact id") -> str:
     """An id as MessageFlow stores and lists it (``digits_key``); anything that is not digits
     is refused with ``InvalidRequestError`` (MessageFlow ids are integers)."""
@@ -133,13 +140,13 @@ def written_as_numbers(ids: Sequence[object]) -> bool:
     if not ids or list(map(type, ids)).count(str) != len(ids):
         return False
     joined = ",".join(cast("Sequence[str]", ids))
-    digits = joined.replace(",", "")
     # one comma per gap (an id holding a comma of its own must not become two ids), ASCII
-    # digits only, no empty id and none with a leading zero (but "0" itself)
+    # digits only (checked on the bytes: in C, without the Unicode tables), no empty id and none
+    # with a leading zero (but "0" itself)
     return (
         joined.count(",") == len(ids) - 1
-        and digits.isascii()
-        and digits.isdigit()
+        and joined.isascii()
+        and joined.encode("ascii").translate(None, b",").isdigit()
         and _LEADING_ZERO_OR_EMPTY.search(f",{joined},") is None
     )
 

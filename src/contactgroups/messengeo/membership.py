@@ -31,6 +31,7 @@ from .wire import (
     LOOKUP_SIZE,
     MEMBERS_PAGE_SIZE,
     PROVIDER,
+    canonical_as_given,
     canonical_id,
     log,
 )
@@ -148,6 +149,10 @@ class MessengeoMembership(MembershipBase):
     def canonical_id(self, value: str) -> str:
         """The contact id as Messengeo lists it: surrounding whitespace dropped."""
         return canonical_id(value)
+
+    def canonical_as_given(self, ids: Sequence[str]) -> bool:
+        """True when ``canonical_id`` returns every one of ``ids`` as it is (checked at once)."""
+        return canonical_as_given(ids)
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         """The contact ids in the list, page by page (each page's total proves the read)."""

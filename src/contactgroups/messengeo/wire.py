@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .._http import (
     AdapterLimits,
     Response,
+    all_plain,
     id_list,
     lenient_int,
     parse_json,
     path_segment,
+    plain_text,
     require_text,
     to_camel,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "MAX_NEW_CONTACTS",
     "MEMBERS_PAGE_SIZE",
     "PROVIDER",
+    "canonical_as_given",
     "canonical_id",
     "filter_values",
     "id_filter",
@@ -123,9 +126,15 @@ def canonical_id(value: str) -> str:
     """A contact id as Messengeo stores and lists it: surrounding whitespace dropped, nothing
     else (ids are written as strings of digits, but nothing says ``"007"`` is ``"7"``); an id
     with a comma (it would split in the ``id=`` filter) or an empty one is refused."""
-    if type(value) is str and value.isascii() and value.encode("ascii").isalnum():
+    if type(value) is str and plain_text(value):
         return value  # the usual id (checked on its bytes: in C): nothing below changes it
     return one_id(value.strip() if isinstance(value, str) else value, "contact id")
+
+
+def canonical_as_given(ids: Sequence[str]) -> bool:
+    """True when ``canonical_id`` returns every one of ``ids`` as it is: all plain ASCII letters
+    and digits (its first test), checked joined, at once."""
+    return all_plain(ids)
 
 
 def one_id(value: object, what: str) -> str:

@@ -22,7 +22,13 @@ from ..errors import (
 from ..membership import BatchResult
 from .models import Contact
 from .resources import Contacts, Groups
-from .wire import DEFAULT_CONCURRENCY, LIMITS, PROVIDER, canonical_phone, check_phone
+from .wire import (
+    DEFAULT_CONCURRENCY,
+    LIMITS,
+    PROVIDER,
+    canonical_as_given,
+    canonical_phone,
+)
 
 #: Requests a group read costs at Messente: the group (its ``contactsCount``), then its contacts.
 GROUP_READ_REQUESTS = 2
@@ -86,8 +92,7 @@ class MessenteMembership(MembershipBase):
         """Add one phone number to the group (creating the contact first if needed)."""
         phone = self._single(ids, self.max_add_per_call)
         try:
-            check_phone(phone)
-            try:
+            try:  # a phone that is not E.164 is refused by add_contact before anything is sent
                 await self._groups.add_contact(group_id, phone)
             except NotFoundError:
                 if not self._create_missing:
@@ -116,6 +121,10 @@ class MessenteMembership(MembershipBase):
     def canonical_id(self, value: str) -> str:
         """The phone number as Messente lists it (E.164); ambiguous forms are refused."""
         return canonical_phone(value)
+
+    def canonical_as_given(self, ids: Sequence[str]) -> bool:
+        """True when ``canonical_id`` returns every one of ``ids`` as it is (checked at once)."""
+        return canonical_as_given(ids)
 
     async def members(self, group_id: str) -> AsyncIterator[str]:
         """The phone numbers in the group: its ``contactsCount``, then its contacts in one

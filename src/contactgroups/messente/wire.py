@@ -6,7 +6,7 @@ A leaf module: it imports only the core, so every other Messente module can impo
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, TypeVar
 
 import cattrs
@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "MAX_PHONES_PER_CALL",
     "PROVIDER",
+    "canonical_as_given",
     "canonical_phone",
     "check_phone",
     "contact_fields",
@@ -41,6 +42,16 @@ DEFAULT_CONCURRENCY: Final = 16
 _WHOLE: Final = 2**31 - 1
 
 T = TypeVar("T")
+
+
+# a bulk list of E.164 numbers, one a line (the line ends added): ``E164_RE``, repeated
+_E164_LINES = re.compile(f"(?:{E164_RE.pattern}\n)+")
+
+
+def canonical_as_given(phones: Sequence[str]) -> bool:
+    """True when ``canonical_phone`` returns every one of ``phones`` as it is (E.164 already,
+    its first test), checked in one match over them all."""
+    return bool(phones) and _E164_LINES.fullmatch("\n".join(phones) + "\n") is not None
 
 
 def check_phone(phone: object) -> str:

@@ -32,7 +32,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import InterruptedCallError, JournalError, UnexpectedError
-from ..membership import BatchResult, CanonicalIds, ChecksMembers, HasMembership, MembershipAdapter
+from ..membership import (
+    BatchResult,
+    CanonicalIds,
+    CanonicalIdsAtOnce,
+    ChecksMembers,
+    HasMembership,
+    MembershipAdapter,
+)
 from .job import ROUND_WAIT_MAX, BulkJob
 from .journal import JournalPath
 from .ledger import LedgerBase, TargetInfo
@@ -66,6 +73,7 @@ __all__ = [
     "BatchResult",
     "BulkJob",
     "CanonicalIds",
+    "CanonicalIdsAtOnce",
     "ChecksMembers",
     "HasMembership",
     "InterruptedCallError",

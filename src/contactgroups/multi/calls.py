@@ -31,7 +31,8 @@ async def call(
     try:
         method = adapter.add if action == "add" else adapter.remove
         result = await method(group_id, chunk)
-        _check_shape(result)
+        if not _as_sent(result, chunk):
+            _check_shape(result)
     except ContactGroupsError as error:
         error.__traceback__ = None
         return error
@@ -73,7 +74,7 @@ def settle(
         # the common answer: the chunk as sent, all done or all already (one ledger write; done
         # comes first, as below, so an id also listed as already is done)
         ids, outcome = (done, done_outcome(action)) if done else (already, Outcome.ALREADY)
-        if len(ids) == len(chunk) and tuple(ids) == tuple(chunk):
+        if _same_ids(ids, chunk):
             return [(chunk, outcome, None)]  # the chunk itself: a ledger may know its places
     settled: list[Settled] = []
     unsettled = set(chunk)
@@ -91,6 +92,20 @@ def settle(
             by_error.setdefault(error, []).append(contact_id)
     settled.extend((failed, Outcome.FAILED, error) for error, failed in by_error.items())
     return settled
+
+
+def _same_ids(ids: Sequence[object], chunk: Sequence[str]) -> bool:
+    """True when ``ids`` (a tuple or a list) holds the chunk's ids, in its order."""
+    return type(ids) in (tuple, list) and len(ids) == len(chunk) and tuple(ids) == tuple(chunk)
+
+
+def _as_sent(result: object, chunk: Sequence[str]) -> bool:
+    """True for the usual answer, the chunk sent back all done (or all already) with nothing
+    failed: its shape needs no check id by id (what the ledger keeps is the chunk's own ids)."""
+    if type(result) is not BatchResult or type(result.failed) is not dict or result.failed:
+        return False
+    done, already = result.done, result.already
+    return (not already and _same_ids(done, chunk)) or (not done and _same_ids(already, chunk))
 
 
 def _check_shape(result: object) -> None:

@@ -329,6 +329,9 @@ class BulkJob:
         find the bad ids without failing the good ones. The calls are made here, not in a
         coroutine per call: every level is walked again on each network wait."""
         summary = self.report.providers[provider]
+        ledger, action, in_flight = self.ledger, self.action, self._in_flight
+        durable = ledger.durable
+        targets = [(target.adapter, target.group_id) for target in self.targets]
         while True:
             taken = await chunks.take()
             if taken is None:
@@ -336,26 +339,26 @@ class BulkJob:
             todo: list[Marked] = [taken]
             while todo:
                 index, chunk, ticket = todo.pop()
-                target = self.targets[index]
                 try:
-                    if self.ledger.durable:  # its mark in flight committed before it is sent
-                        await self.ledger.flush(ticket or self.ledger.sending(index, chunk))
+                    if durable:  # its mark in flight committed before it is sent
+                        await ledger.flush(ticket or ledger.sending(index, chunk))
                     if limiter is not None:
                         await limiter.wait()
                 except BaseException:  # stopped before the call: its ids were never sent
-                    self.ledger.not_sent(index, chunk)
+                    ledger.not_sent(index, chunk)
                     raise
                 key = id(chunk)
-                self._in_flight[key] = (index, chunk)
+                in_flight[key] = (index, chunk)
                 summary.calls += 1
-                answer = await call(target.adapter, self.action, target.group_id, chunk)
-                del self._in_flight[key]  # not on cancellation: then the call stays in flight
+                adapter, group_id = targets[index]
+                answer = await call(adapter, action, group_id, chunk)
+                del in_flight[key]  # not on cancellation: then the call stays in flight
                 split = halves(answer, chunk)
                 if split is not None:
                     todo.extend((index, half, 0) for half in reversed(split))  # marked anew
                     continue
-                for ids, outcome, error in settle(provider, self.action, chunk, answer):
-                    self.ledger.set(index, ids, outcome, error)
+                for ids, outcome, error in settle(provider, action, chunk, answer):
+                    ledger.set(index, ids, outcome, error)
                 # the outcome is committed with the next call's in-flight mark (or at the end):
                 # until then a crash leaves these ids in flight, read back first on resume
                 self._progress(provider)

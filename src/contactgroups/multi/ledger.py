@@ -255,7 +255,11 @@ class Ledger(LedgerBase):
         self._given: list[dict[str, str]] = []
         for index, (keys, given, refused) in enumerate(tables):
             self._keys.append(keys)
-            self._position.append(dict(zip(keys, range(len(keys)), strict=True)))
+            target = targets[index]
+            if entries is None and isinstance(target, Target) and not target.streamed:
+                self._position.append(target.id_positions())  # made with the target, handed over
+            else:
+                self._position.append(dict(zip(keys, range(len(keys)), strict=True)))
             self._codes.append(bytearray(_CODE[Outcome.NOT_ATTEMPTED] * len(keys)))
             self._errors.append({})
             self._given.append(dict(given))

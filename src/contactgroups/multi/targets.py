@@ -13,7 +13,7 @@ from typing import NamedTuple, cast
 import attrs
 
 from ..errors import InvalidRequestError
-from ..membership import CanonicalIds, HasMembership, MembershipAdapter
+from ..membership import CanonicalIds, CanonicalIdsAtOnce, HasMembership, MembershipAdapter
 
 __all__ = ["IdDigest", "IdEntry", "Target", "canonical_entries", "id_key"]
 
@@ -87,24 +87,33 @@ def canonical_entries(
 _ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())
 
 
-def _keys_at_once(
-    canonical: Callable[[str], str] | None, values: Iterable[object]
-) -> list[str] | None:
-    """The keys of ``values`` when every one is a non-empty ASCII string without whitespace
-    already in canonical form (a bulk list, as usual), checked in C where it can be; None
-    otherwise (each id is then taken on its own, with the same result)."""
+def _keys_at_once(adapter: MembershipAdapter, values: Iterable[object]) -> list[str] | None:
+    """The keys of ``values`` (the list itself, when it is one) when every one is a non-empty
+    ASCII string without whitespace already in canonical form (a bulk list, as usual), checked
+    in C where it can be: by the adapter's ``canonical_as_given`` alone (its contract covers
+    all of that), else here and by its ``canonical_id`` per id; None otherwise (each id is then
+    taken on its own, with the same result)."""
     ids = values if type(values) is list else list(values)
-    if list(map(type, ids)).count(str) != len(ids) or "" in ids:
+    if list(map(type, ids)).count(str) != len(ids):
         return None
-    joined = "".join(cast("list[str]", ids))
+    keys = cast("list[str]", ids)
+    canonical = _canonicaliser(adapter)
+    if (
+        canonical is not None
+        and isinstance(adapter, CanonicalIdsAtOnce)
+        and adapter.canonical_as_given(keys)
+    ):
+        return keys  # read, never kept (the target keeps a tuple)
+    if "" in keys:
+        return None
+    joined = "".join(keys)
     if not joined.isascii():
         return None
     data = joined.encode("ascii")
     if not data.isalnum() and len(data.translate(None, _ASCII_SPACE)) != len(data):
         return None
-    keys = cast("list[str]", ids)
     if canonical is None:
-        return list(keys)
+        return keys
     try:
         canonical_keys = list(map(canonical, keys))
     except InvalidRequestError:  # the entry of the refused id says why
@@ -118,10 +127,10 @@ def _keys(
     """Every id's key in the order passed (repeats kept), and the entries of the ids that are
     more than their key (not canonical as passed, or refused) by position. An id already in
     canonical form, the usual case, costs its check and nothing more."""
-    canonical, provider = _canonicaliser(adapter), adapter.provider
-    at_once = _keys_at_once(canonical, values)
+    at_once = _keys_at_once(adapter, values)
     if at_once is not None:
         return at_once, []
+    canonical, provider = _canonicaliser(adapter), adapter.provider
     keys: list[str] = []
     odd: list[tuple[int, IdEntry]] = []
     for value in values:
@@ -193,6 +202,10 @@ class Target:
     _source: Iterator[object] | None = attrs.field(eq=False, repr=False, alias="_source")
     # the ids' digest; None until asked for, where the ids as passed are ``_ids`` (no repeats)
     _digest: str | None = attrs.field(eq=False, repr=False, alias="_digest")
+    # each id's position in ``_ids``, made while looking for repeats, until a ledger takes it
+    _position: dict[str, int] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="_position"
+    )
 
     def __init__(self, client: HasMembership, group_id: str, ids: Iterable[object]) -> None:
         if isinstance(ids, (str, bytes)):
@@ -216,13 +229,26 @@ class Target:
                         given[entry.key] = entry.given
                     if entry.refused is not None:
                         refused[entry.key] = entry.refused
-        keys = tuple(dict.fromkeys(passed))
+        positions: dict[str, int] | None = dict(zip(passed, range(len(passed)), strict=True))
         digest = None
-        if len(keys) != len(passed):  # repeats: the digest takes them, so it is taken now
+        if positions is not None and len(positions) == len(passed):  # no repeats (as usual)
+            keys = tuple(passed)
+        else:  # repeats: the first of each kept; the digest takes them all, so it is taken now
+            keys, positions = tuple(dict.fromkeys(passed)), None
             whole = IdDigest()
             whole.add_all(passed)
             digest = whole.hexdigest()
-        self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest)
+        self.__attrs_init__(client, str(group_id), keys, given, refused, None, digest, positions)
+
+    def id_positions(self) -> dict[str, int]:
+        """Each id's position in ``ids`` (for a ledger): the table made while looking for
+        repeats goes to the first caller, not kept (it is as big as the ids); later ones get a
+        new one."""
+        positions = self._position
+        if positions is None:
+            return dict(zip(self.ids, range(len(self.ids)), strict=True))
+        object.__setattr__(self, "_position", None)
+        return positions
 
     @property
     def digest(self) -> str | None:
