@@ -126,7 +126,11 @@ def logged(data: object, low: object, high: object) -> Sequence[int]:
     if not isinstance(data, bytes) or len(data) % 4:
         raise ValueError("a log row's positions are not whole")
     if data:
-        return unpack(data)
+        positions = unpack(data)
+        # rows are found by their bounds (``last_errors``): none, or the positions' own
+        if (low, high) != (None, None) and (low, high) != (min(positions), max(positions)):
+            raise ValueError("a log row's bounds are not those of its positions")
+        return positions
     if low is None and high is None:
         return ()
     if type(low) is not int or type(high) is not int or not 0 <= low <= high:
@@ -290,7 +294,10 @@ def load_errors(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Contact
         for error_id, data in db.execute(
             f"SELECT id, data FROM errors WHERE id IN ({','.join('?' * len(part))})", part
         ):
-            errors[error_id] = error_from_dict(json.loads(data))
+            stored = json.loads(data)
+            if not isinstance(stored, dict):
+                raise ValueError("a stored error is not one this SDK writes")
+            errors[error_id] = error_from_dict(stored)
     if len(errors) != len(wanted):
         raise ValueError("an error the log names is not stored")
     return errors

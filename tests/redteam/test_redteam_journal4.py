@@ -1,0 +1,186 @@
+"""Red team of the journal's per-call path and format 4 (issue 15): ids handed out by position
+(``HandedOut``), chunks recorded by their bounds, blocks as NUL-separated BLOBs, ``seen`` keeping
+positions. Each test names the promise it attacks and failed before its fix (a finding not fixed
+is a strict xfail). Promises: every id has one outcome, the same live, read back from disk and
+on a resumed run; a damaged journal is refused with ``JournalError``, never misread; odd ids
+round-trip; ``KeyError`` never escapes a job."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from test_redteam_multi import Client, Hostile, ids_of
+
+from contactgroups import errors, multi
+from contactgroups.membership import BatchResult
+from contactgroups.multi import Outcome, Report, Target
+
+
+def outcomes(report: Report) -> list[tuple[str, str, Outcome]]:
+    return [(t.provider, i, o) for t, i, o, _ in report.outcomes()]
+
+
+class Halving(Hostile):
+    """Refuses any chunk of more than two ids before sending it (the job calls it again in
+    halves); a call of two ids or fewer never returns."""
+
+    async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+        self.calls.append(list(ids))
+        if len(ids) > 2:
+            raise errors.InvalidRequestError("too many ids", provider=self.provider)
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover
+
+    remove = add
+
+
+# -- one outcome, the same live and on disk: halves waiting when the job stops -------------------
+
+
+@pytest.mark.parametrize("stop", ["deadline", "cancel"])
+async def test_halves_not_yet_sent_when_the_job_stops_are_not_in_flight_on_disk(
+    tmp_path: Path, stop: str
+) -> None:
+    """A refused chunk is called again in halves; when the job stops while the first half is
+    out, the second half was never sent: NOT_ATTEMPTED live, on disk and for a resumed run (the
+    journal used to keep it in flight from the whole chunk's mark: read back as FAILED, 'may
+    have landed', while the live report said not attempted)."""
+    vendor = Halving(size=4)
+    journal = tmp_path / "job.db"
+    target = Target(Client(vendor), "g", ids_of(4))
+    if stop == "deadline":
+        report = await multi.add([target], journal=journal, deadline=0.3, verify=False)
+    else:
+        job = multi.BulkJob("add", [target], journal=journal, verify=False)
+        with anyio.move_on_after(0.3):
+            await job.run()
+        report = job.report
+    assert vendor.calls == [["0", "1", "2", "3"], ["0", "1"]]
+    expected = [
+        ("hostile", "0", Outcome.FAILED),
+        ("hostile", "1", Outcome.FAILED),
+        ("hostile", "2", Outcome.NOT_ATTEMPTED),
+        ("hostile", "3", Outcome.NOT_ATTEMPTED),
+    ]
+    assert outcomes(report) == expected
+    assert outcomes(Report.load(journal)) == expected
+
+
+# -- a damaged journal is refused, never misread --------------------------------------------------
+
+
+def _job(journal: Path, *, streamed: bool) -> None:
+    """A finished job on ``journal``: "a" failed alone, "b", "c", "d" added in one call."""
+
+    def answer(ids: Sequence[str]) -> BatchResult:
+        refused = errors.ValidationError("no such contact", status=422, provider="hostile")
+        return BatchResult(done=[i for i in ids if i != "a"], failed={"a": refused})
+
+    ids = ["a", "b", "c", "d"]
+    vendor = Hostile(answer=answer)
+    target = Target(Client(vendor), "g", iter(ids) if streamed else ids)
+    anyio.run(lambda: multi.add([target], journal=journal))  # type: ignore[arg-type]
+
+
+DAMAGE = {
+    # an outcome row whose positions say "d" while its bounds say "a": the rows found by their
+    # bounds (an id's error) and those read whole (its state) disagreed, silently
+    "log-bounds-lie": "UPDATE log SET low=0, high=0, positions=X'03000000' WHERE state=1",
+    # a stored error that is JSON but not an object: AttributeError escaped Report.load
+    "error-not-an-object": "UPDATE errors SET data='[1]'",
+    # a negative position: Python's indexing read the last id's outcome
+    "seen-negative": "UPDATE seen SET position=-1 WHERE key='b'",
+    # an id as passed that is not a string
+    "given-not-a-string": "UPDATE blocks SET given='{\"b\": 5}'",
+}
+
+
+def _read_everything(journal: Path) -> Any:
+    report = Report.load(journal)
+    return list(report.outcomes()), report.outcome(0, "b"), report.error(0, "b")
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_journal_is_refused_not_misread(tmp_path: Path, damage: str) -> None:
+    """A journal whose log, errors, ``seen`` or blocks hold what this SDK never writes is a
+    ``JournalError`` when read back, never another id's outcome or a stray exception."""
+    journal = tmp_path / "job.db"
+    _job(journal, streamed=True)
+    db = sqlite3.connect(journal)
+    db.execute(damage)
+    db.commit()
+    db.close()
+    with pytest.raises(errors.JournalError):
+        _read_everything(journal)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a streamed id's position is taken from ``seen`` without reading its block (by "
+    "design: one look-up, no block read); a ``seen`` row moved onto another id goes unnoticed",
+)
+def test_a_seen_row_pointing_at_another_id_is_refused(tmp_path: Path) -> None:
+    """``seen`` saying that "b" is at position 0 (where "a" is) is damage: a ``JournalError``,
+    not "a"'s outcome and error reported for "b"."""
+    journal = tmp_path / "job.db"
+    _job(journal, streamed=True)
+    db = sqlite3.connect(journal)
+    db.execute("UPDATE seen SET position=0 WHERE key='b'")
+    db.commit()
+    db.close()
+    with pytest.raises(errors.JournalError):
+        _read_everything(journal)
+
+
+# -- odd ids: a lone surrogate is no id of the journal ------------------------------------------
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["held", "streamed"])
+def test_asking_for_a_lone_surrogate_is_a_key_error_not_a_damaged_journal(
+    tmp_path: Path, streamed: bool
+) -> None:
+    """A target renames an id holding a lone surrogate (no vendor could take it): asking a
+    report for that id is a ``KeyError``, as without a journal (the journal's look-up used to
+    fail to encode it and called the journal damaged)."""
+    journal = tmp_path / "job.db"
+    ids = ["q", "\ud800", "z"]
+    vendor = Hostile()
+    report = anyio.run(
+        lambda: multi.add(
+            [Target(Client(vendor), "g", iter(ids) if streamed else ids)], journal=journal
+        )
+    )
+    plain = anyio.run(lambda: multi.add([Target(Client(Hostile()), "g", ids)]))
+    assert outcomes(report) == outcomes(plain)
+    for read in (plain, report, Report.load(journal)):
+        with pytest.raises(KeyError):
+            read.outcome(0, "\ud800")
+        assert read.outcome(0, "q") is Outcome.ADDED
+
+
+ODD = ["a\0b", "\0", "a\0", "é", "😀", "x" * 20_000, "007", "7", '"', "\\"]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["held", "streamed"])
+def test_odd_ids_round_trip_held_and_streamed(tmp_path: Path, streamed: bool) -> None:
+    """Ids with NULs, non-ASCII, very long ones and look-alike digits are each sent once and
+    read back as themselves, by position and by id."""
+    journal = tmp_path / "job.db"
+    vendor = Hostile(size=3)
+    report = anyio.run(
+        lambda: multi.add(
+            [Target(Client(vendor), "g", iter(ODD) if streamed else ODD)], journal=journal
+        )
+    )
+    assert sorted(i for call in vendor.calls for i in call) == sorted(ODD)
+    loaded = Report.load(journal)
+    for read in (report, loaded):
+        assert [i for _, i, _ in outcomes(read)] == ODD
+        assert read.ok
+        for key in ODD:
+            assert read.outcome(0, key) is Outcome.ADDED
