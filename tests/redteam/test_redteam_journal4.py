@@ -7,6 +7,7 @@ round-trip; ``KeyError`` never escapes a job."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -184,3 +185,118 @@ def test_odd_ids_round_trip_held_and_streamed(tmp_path: Path, streamed: bool) ->
         assert read.ok
         for key in ODD:
             assert read.outcome(0, key) is Outcome.ADDED
+
+
+# -- one outcome everywhere: partial answers, halves, retry rounds, stops, several accounts -------
+
+
+class Erratic(Hostile):
+    """A vendor whose every answer is drawn from ``rng``: all done or already, a mix per id
+    (done, already, failed worth a round or not, left out, strangers and repeats added), the
+    chunk refused before sending (halves), lost after sending, or a 503; read-backs answer
+    True, False or nothing per id. Each call takes up to 10 ms (so that a stop falls mid-round)."""
+
+    def __init__(self, rng: random.Random, provider: str, *, honest: bool = False) -> None:
+        super().__init__(provider, size=rng.choice([1, 2, 3, 5]))
+        self.rng = rng
+        self.default_concurrency = rng.choice([1, 3])
+        self.honest = honest
+
+    async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+        await anyio.sleep(self.rng.random() / 100)
+        self.calls.append(list(ids))
+        return BatchResult.all_done(ids) if self.honest else self._answer(ids)
+
+    remove = add
+
+    def _answer(self, ids: Sequence[str]) -> BatchResult:
+        rng, provider = self.rng, self.provider
+        kind = rng.choice(["done", "already", "mix", "refuse", "lost", "busy", "omit"])
+        if kind == "done":
+            return BatchResult.all_done(ids)
+        if kind == "already":
+            return BatchResult(already=list(ids))
+        if kind == "refuse":
+            raise errors.InvalidRequestError("refused", provider=provider)
+        if kind == "lost":
+            raise errors.TransportError("connection lost", provider=provider)
+        if kind == "busy":
+            raise errors.ServerError("busy", status=503, provider=provider)
+        done: list[str] = []
+        already: list[str] = []
+        failed: dict[str, errors.ContactGroupsError] = {}
+        for key in ids:
+            draw = rng.random()
+            if draw < 0.3:
+                done.append(key)
+            elif draw < 0.5:
+                already.append(key)
+            elif draw < 0.65:
+                failed[key] = errors.ServerError("busy", status=503, provider=provider)
+            elif draw < 0.8:
+                failed[key] = errors.ValidationError("no", status=422, provider=provider)
+            elif kind == "mix":
+                done.append(key)
+        if rng.random() < 0.2:
+            done.append("stranger")  # not in the chunk: ignored
+        if ids and rng.random() < 0.2:
+            already.append(ids[0])  # listed twice
+        return BatchResult(done=done, already=already, failed=failed)
+
+    async def check_members(self, group_id: str, ids: Sequence[str]) -> dict[str, Any]:
+        await anyio.sleep(self.rng.random() / 100)
+        return {key: self.rng.choice([True, False, None]) for key in ids}
+
+
+def _targets(seed: int, *, honest: bool = False) -> tuple[list[Erratic], list[Target]]:
+    rng = random.Random(seed)
+    vendors: list[Erratic] = []
+    targets: list[Target] = []
+    for account in range(2):
+        vendor = Erratic(rng, f"p{account}", honest=honest)
+        vendors.append(vendor)
+        for number in range(2):
+            ids = [f"{account}{number}-{n}" for n in range(rng.randint(0, 25))]
+            streamed = rng.random() < 0.5
+            targets.append(Target(Client(vendor), f"g{number}", iter(ids) if streamed else ids))
+    return vendors, targets
+
+
+def _all(report: Report) -> list[tuple[str, str, str, Outcome]]:
+    return [(t.provider, str(t.group_id), i, o) for t, i, o, _ in report.outcomes()]
+
+
+@pytest.mark.parametrize("seed", range(24))
+async def test_erratic_answers_stopped_anywhere_agree_live_on_disk_and_resumed(
+    tmp_path: Path, seed: int
+) -> None:
+    """Whatever mix of answers two accounts of two targets each give, over three rounds, with
+    read-backs or not, stopped by a deadline or a cancellation anywhere: the job never raises
+    (no ``KeyError`` from ids handed out), the live report and the one read back agree id by
+    id, and a resumed run sends no id that already has a final outcome."""
+    rng = random.Random(-seed)
+    journal = tmp_path / "job.db"
+    _, targets = _targets(seed)
+    options: dict[str, Any] = {"rounds": 3, "verify": rng.random() < 0.5}
+    if rng.random() < 0.5:
+        report = await multi.add(
+            targets, journal=journal, deadline=rng.random() / 20, verify_grace=0.02, **options
+        )
+    else:
+        job = multi.BulkJob("add", targets, journal=journal, **options)
+        with anyio.move_on_after(rng.random() / 20):
+            await job.run()
+        report = job.report
+    try:
+        loaded = Report.load(journal)
+    except errors.JournalError:  # stopped while the ids were being stored: no job yet
+        assert report.total == 0
+        return
+    assert _all(report) == _all(loaded)
+    assert report.counts() == loaded.counts()
+    final = {(p, i) for p, _, i, o in _all(loaded) if o in (Outcome.ADDED, Outcome.ALREADY)}
+    vendors, again = _targets(seed, honest=True)
+    resumed = await multi.add(again, journal=journal, rounds=3, verify=False)
+    sent = {(v.provider, key) for v in vendors for call in v.calls for key in call}
+    assert not sent & final
+    assert _all(resumed) == _all(Report.load(journal))
