@@ -20,6 +20,7 @@ from test_redteam_multi import Client, Hostile, ids_of
 from contactgroups import errors, multi
 from contactgroups.membership import BatchResult
 from contactgroups.multi import Outcome, Report, Target
+from contactgroups.testing.messageflow import MessageFlowFake
 
 
 def outcomes(report: Report) -> list[tuple[str, str, Outcome]]:
@@ -300,3 +301,29 @@ async def test_erratic_answers_stopped_anywhere_agree_live_on_disk_and_resumed(
     sent = {(v.provider, key) for v in vendors for call in v.calls for key in call}
     assert not sent & final
     assert _all(resumed) == _all(Report.load(journal))
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["held", "streamed"])
+async def test_messageflow_ids_with_leading_zeros_round_trip(
+    tmp_path: Path, streamed: bool
+) -> None:
+    """MessageFlow's ids as passed with leading zeros or spaces are sent once, by their canonical
+    form, a repeat in another form dropped, "000" refused; the report read back agrees with the
+    live one, id by id and error by error."""
+    journal = tmp_path / "job.db"
+    async with MessageFlowFake() as fake, fake.client() as client:
+        group = fake.seed_group("g")
+        ids = fake.seed_contacts(4)
+        passed = ["00" + ids[0], f" {ids[1]} ", ids[2], "0" + ids[2], ids[3], "000"]
+        report = await multi.add(
+            [Target(client, group, iter(passed) if streamed else passed)], journal=journal
+        )
+        assert fake.member_ids(group) == set(ids)
+    loaded = Report.load(journal)
+    for read in (report, loaded):
+        assert [(i, o) for _, i, o in outcomes(read)] == [
+            *((key, Outcome.ADDED) for key in ids),
+            ("0", Outcome.FAILED),
+        ]
+        assert [read.outcome(0, key) for key in ids] == [Outcome.ADDED] * 4
+    assert type(loaded.error(0, "0")) is type(report.error(0, "0"))
