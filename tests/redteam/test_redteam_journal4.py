@@ -97,6 +97,13 @@ DAMAGE = {
     "error-not-an-object": "UPDATE errors SET data='[1]'",
     # a negative position: Python's indexing read the last id's outcome
     "seen-negative": "UPDATE seen SET position=-1 WHERE key='b'",
+    # a failed row without its error (every failure has one): KeyError escaped Report.load
+    "failed-without-an-error": "UPDATE log SET error=NULL WHERE error IS NOT NULL",
+    "failed-state-without-an-error": "UPDATE log SET state=5 WHERE state=1",
+    # how the job ended, as JSON that is not an object: AttributeError escaped Report.load
+    "ended-not-an-object": "UPDATE meta SET value='[1]' WHERE name='ended:job'",
+    "ended-elapsed-not-a-number": 'UPDATE meta SET value=\'{"elapsed": "x"}\' '
+    "WHERE name='ended:job'",
     # an id as passed that is not a string
     "given-not-a-string": "UPDATE blocks SET given='{\"b\": 5}'",
 }

@@ -167,8 +167,8 @@ def check_blocks(db: sqlite3.Connection, target: int, size: int) -> None:
     if end != size:
         raise ValueError(f"target {target} stores {end} ids of its {size}")
     lost = db.execute(
-        "SELECT 1 FROM log WHERE target=? AND error IS NOT NULL "
-        "AND error NOT IN (SELECT id FROM errors) LIMIT 1",
+        "SELECT 1 FROM log WHERE target=? AND (error NOT IN (SELECT id FROM errors) "
+        "OR (error IS NULL AND state BETWEEN 4 AND 7)) LIMIT 1",  # a failed row has its error
         (target,),
     ).fetchone()
     if lost is not None:
