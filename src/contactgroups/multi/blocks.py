@@ -166,9 +166,10 @@ def check_blocks(db: sqlite3.Connection, target: int, size: int) -> None:
         end += count
     if end != size:
         raise ValueError(f"target {target} stores {end} ids of its {size}")
+    # a failed row names its error (4-7: failed), and every error named is stored
     lost = db.execute(
-        "SELECT 1 FROM log WHERE target=? AND (error NOT IN (SELECT id FROM errors) "
-        "OR (error IS NULL AND state BETWEEN 4 AND 7)) LIMIT 1",  # a failed row has its error
+        "SELECT 1 FROM log WHERE target=? AND (error IS NOT NULL AND error NOT IN "
+        "(SELECT id FROM errors) OR error IS NULL AND state BETWEEN 4 AND 7) LIMIT 1",
         (target,),
     ).fetchone()
     if lost is not None:
