@@ -90,9 +90,9 @@ def _job(journal: Path, *, streamed: bool) -> None:
 
 
 DAMAGE = {
-    # an outcome row whose positions say "d" while its bounds say "a": the rows found by their
-    # bounds (an id's error) and those read whole (its state) disagreed, silently
-    "log-bounds-lie": "UPDATE log SET low=0, high=0, positions=X'03000000' WHERE state=1",
+    # "a"'s failed row with bounds that say "d": its error, found by the bounds, was lost
+    # (read back failed with no error), silently
+    "log-bounds-lie": "UPDATE log SET low=3, high=3 WHERE state BETWEEN 4 AND 7",
     # a stored error that is JSON but not an object: AttributeError escaped Report.load
     "error-not-an-object": "UPDATE errors SET data='[1]'",
     # a negative position: Python's indexing read the last id's outcome

@@ -120,15 +120,15 @@ def log_row(
     return (target, state, error, pack(positions), min(positions), max(positions))
 
 
-def logged(data: object, low: object, high: object) -> Sequence[int]:
+def logged(data: object, low: object, high: object, *, bounded: bool = False) -> Sequence[int]:
     """A log row's positions (``log_row``'s), or ``ValueError`` for a row this SDK never
-    writes."""
+    writes. ``bounded``: check that a packed row's bounds are its positions' (a failed row's
+    error is found by its bounds: ``last_errors``; a step per position, so only there)."""
     if not isinstance(data, bytes) or len(data) % 4:
         raise ValueError("a log row's positions are not whole")
     if data:
         positions = unpack(data)
-        # rows are found by their bounds (``last_errors``): none, or the positions' own
-        if (low, high) != (None, None) and (low, high) != (min(positions), max(positions)):
+        if bounded and (low, high) not in ((None, None), (min(positions), max(positions))):
             raise ValueError("a log row's bounds are not those of its positions")
         return positions
     if low is None and high is None:
@@ -204,7 +204,7 @@ def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
     ):
         if state not in CODE_OUTCOME and state != NOT_SENT:
             raise ValueError(f"a log row of target {target} is not one this SDK writes")
-        positions = logged(data, low, high)
+        positions = logged(data, low, high, bounded=STATE[Outcome.FAILED] <= state < IN_FLIGHT)
         if before is not None:  # a slower walk, only where a job stopped with ids marked ahead
             if state == NOT_SENT:
                 for position in positions:
