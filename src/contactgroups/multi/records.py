@@ -53,13 +53,14 @@ __all__ = [
 ]
 
 IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
+FAILED = 4  # the first failed state (4-7)
 NOT_SENT = 10  # a log row only: marked in flight, then not sent after all (the state before holds)
 STATE = {
     Outcome.NOT_ATTEMPTED: 0,
     Outcome.ADDED: 1,
     Outcome.REMOVED: 2,
     Outcome.ALREADY: 3,
-    Outcome.FAILED: 4,
+    Outcome.FAILED: FAILED,
 }
 OUTCOME = {n: o for o, n in STATE.items()}
 RETRY = 1  # added to a failed state: worth another round
@@ -128,7 +129,7 @@ def logged(data: object, low: object, high: object, *, bounded: bool = False) ->
         raise ValueError("a log row's positions are not whole")
     if data:
         positions = unpack(data)
-        if bounded and (low, high) not in ((None, None), (min(positions), max(positions))):
+        if bounded and low is not None and (low != min(positions) or high != max(positions)):
             raise ValueError("a log row's bounds are not those of its positions")
         return positions
     if low is None and high is None:
@@ -204,7 +205,7 @@ def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
     ):
         if state not in CODE_OUTCOME and state != NOT_SENT:
             raise ValueError(f"a log row of target {target} is not one this SDK writes")
-        positions = logged(data, low, high, bounded=STATE[Outcome.FAILED] <= state < IN_FLIGHT)
+        positions = logged(data, low, high, bounded=FAILED <= state < IN_FLIGHT)
         if before is not None:  # a slower walk, only where a job stopped with ids marked ahead
             if state == NOT_SENT:
                 for position in positions:
