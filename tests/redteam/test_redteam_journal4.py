@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 import pytest
-from test_redteam_multi import Client, Hostile, ids_of
+from test_redteam_multi import Checking, Client, Hostile, ids_of
 
 from contactgroups import errors, multi
 from contactgroups.membership import BatchResult
@@ -71,6 +71,16 @@ async def test_halves_not_yet_sent_when_the_job_stops_are_not_in_flight_on_disk(
     ]
     assert outcomes(report) == expected
     assert outcomes(Report.load(journal)) == expected
+    read_back: list[list[str]] = []
+
+    def checked(ids: Sequence[str]) -> dict[str, bool]:
+        read_back.append(list(ids))
+        return dict.fromkeys(ids, False)
+
+    honest = Checking(checked)
+    resumed = await multi.add([Target(Client(honest), "g", ids_of(4))], journal=journal)
+    assert read_back == [["0", "1"]]  # only the ids whose call was out: not the unsent half
+    assert resumed.ok and sorted(i for call in honest.calls for i in call) == ids_of(4)
 
 
 # -- a damaged journal is refused, never misread --------------------------------------------------
