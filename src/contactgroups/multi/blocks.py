@@ -166,9 +166,10 @@ def check_blocks(db: sqlite3.Connection, target: int, size: int) -> None:
         end += count
     if end != size:
         raise ValueError(f"target {target} stores {end} ids of its {size}")
+    # a failed row names its error (4-7: failed), and every error named is stored
     lost = db.execute(
-        "SELECT 1 FROM log WHERE target=? AND error IS NOT NULL "
-        "AND error NOT IN (SELECT id FROM errors) LIMIT 1",
+        "SELECT 1 FROM log WHERE target=? AND (error IS NOT NULL AND error NOT IN "
+        "(SELECT id FROM errors) OR error IS NULL AND state BETWEEN 4 AND 7) LIMIT 1",
         (target,),
     ).fetchone()
     if lost is not None:
@@ -188,7 +189,10 @@ def blocks_from(
         (target, row[0] or 0),
     )
     for first, keys, given in rows:
-        yield first, _decoded(keys), json.loads(given) if given else {}
+        passed = json.loads(given) if given else {}
+        if not isinstance(passed, dict) or not all(isinstance(v, str) for v in passed.values()):
+            raise ValueError("a block's ids as passed are not strings")
+        yield first, _decoded(keys), passed
 
 
 def keys_at(db: sqlite3.Connection, target: int, positions: Sequence[int]) -> list[str]:
@@ -223,9 +227,16 @@ def keys_between(db: sqlite3.Connection, target: int, start: int, end: int) -> l
 def position_of(db: sqlite3.Connection, target: int, key: str) -> int | None:
     """Where the target holds ``key`` (None: nowhere): a streamed target's looked up in
     ``seen``, a held one's blocks read until it is found."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no id a journal holds (a target renames it)
+        return None
     row = db.execute("SELECT position FROM seen WHERE target=? AND key=?", (target, key)).fetchone()
     if row is not None:
-        return int(row[0])
+        position = row[0]
+        if type(position) is not int or position < 0:  # -1 would read the last id's state
+            raise ValueError(f"target {target}'s id seen at {position!r} is not one we write")
+        return position
     if db.execute("SELECT 1 FROM seen WHERE target=? LIMIT 1", (target,)).fetchone():
         return None  # streamed: every id it holds is in ``seen``
     for first, keys, _ in blocks_from(db, target, 0):

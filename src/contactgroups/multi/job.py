@@ -337,31 +337,36 @@ class BulkJob:
             if taken is None:
                 return
             todo: list[Marked] = [taken]
-            while todo:
-                index, chunk, ticket = todo.pop()
-                try:
-                    if durable:  # its mark in flight committed before it is sent
-                        await ledger.flush(ticket or ledger.sending(index, chunk))
-                    if limiter is not None:
-                        await limiter.wait()
-                except BaseException:  # stopped before the call: its ids were never sent
+            try:
+                while todo:
+                    index, chunk, ticket = todo.pop()
+                    try:
+                        if durable:  # its mark in flight committed before it is sent
+                            await ledger.flush(ticket or ledger.sending(index, chunk))
+                        if limiter is not None:
+                            await limiter.wait()
+                    except BaseException:  # stopped before the call: its ids were never sent
+                        ledger.not_sent(index, chunk)
+                        raise
+                    key = id(chunk)
+                    in_flight[key] = (index, chunk)
+                    summary.calls += 1
+                    adapter, group_id = targets[index]
+                    answer = await call(adapter, action, group_id, chunk)
+                    del in_flight[key]  # not on cancellation: then the call stays in flight
+                    split = halves(answer, chunk)
+                    if split is not None:
+                        todo.extend((index, half, 0) for half in reversed(split))  # marked anew
+                        continue
+                    for ids, outcome, error in settle(provider, action, chunk, answer):
+                        ledger.set(index, ids, outcome, error)
+                    # the outcome is committed with the next call's in-flight mark (or at the end):
+                    # until then a crash leaves these ids in flight, read back first on resume
+                    self._progress(provider)
+            except BaseException:  # halves still waiting their turn were never sent
+                for index, chunk, _ in todo:
                     ledger.not_sent(index, chunk)
-                    raise
-                key = id(chunk)
-                in_flight[key] = (index, chunk)
-                summary.calls += 1
-                adapter, group_id = targets[index]
-                answer = await call(adapter, action, group_id, chunk)
-                del in_flight[key]  # not on cancellation: then the call stays in flight
-                split = halves(answer, chunk)
-                if split is not None:
-                    todo.extend((index, half, 0) for half in reversed(split))  # marked anew
-                    continue
-                for ids, outcome, error in settle(provider, action, chunk, answer):
-                    ledger.set(index, ids, outcome, error)
-                # the outcome is committed with the next call's in-flight mark (or at the end):
-                # until then a crash leaves these ids in flight, read back first on resume
-                self._progress(provider)
+                raise
 
     def _progress(self, provider: str, *, final: bool = False) -> None:
         """``on_progress`` when the provider's counts changed, and once more, final, at the end."""

@@ -53,13 +53,14 @@ __all__ = [
 ]
 
 IN_FLIGHT = 9  # a state only the journal has: sent, answer not recorded
+FAILED = 4  # the first failed state (4-7)
 NOT_SENT = 10  # a log row only: marked in flight, then not sent after all (the state before holds)
 STATE = {
     Outcome.NOT_ATTEMPTED: 0,
     Outcome.ADDED: 1,
     Outcome.REMOVED: 2,
     Outcome.ALREADY: 3,
-    Outcome.FAILED: 4,
+    Outcome.FAILED: FAILED,
 }
 OUTCOME = {n: o for o, n in STATE.items()}
 RETRY = 1  # added to a failed state: worth another round
@@ -120,13 +121,17 @@ def log_row(
     return (target, state, error, pack(positions), min(positions), max(positions))
 
 
-def logged(data: object, low: object, high: object) -> Sequence[int]:
+def logged(data: object, low: object, high: object, *, bounded: bool = False) -> Sequence[int]:
     """A log row's positions (``log_row``'s), or ``ValueError`` for a row this SDK never
-    writes."""
+    writes. ``bounded``: check that a packed row's bounds are its positions' (a failed row's
+    error is found by its bounds: ``last_errors``; a step per position, so only there)."""
     if not isinstance(data, bytes) or len(data) % 4:
         raise ValueError("a log row's positions are not whole")
     if data:
-        return unpack(data)
+        positions = unpack(data)
+        if bounded and low is not None and (low != min(positions) or high != max(positions)):
+            raise ValueError("a log row's bounds are not those of its positions")
+        return positions
     if low is None and high is None:
         return ()
     if type(low) is not int or type(high) is not int or not 0 <= low <= high:
@@ -200,7 +205,7 @@ def replay(db: sqlite3.Connection, target: int, size: int) -> bytearray:
     ):
         if state not in CODE_OUTCOME and state != NOT_SENT:
             raise ValueError(f"a log row of target {target} is not one this SDK writes")
-        positions = logged(data, low, high)
+        positions = logged(data, low, high, bounded=FAILED <= state < IN_FLIGHT)
         if before is not None:  # a slower walk, only where a job stopped with ids marked ahead
             if state == NOT_SENT:
                 for position in positions:
@@ -290,7 +295,10 @@ def load_errors(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Contact
         for error_id, data in db.execute(
             f"SELECT id, data FROM errors WHERE id IN ({','.join('?' * len(part))})", part
         ):
-            errors[error_id] = error_from_dict(json.loads(data))
+            stored = json.loads(data)
+            if not isinstance(stored, dict):
+                raise ValueError("a stored error is not one this SDK writes")
+            errors[error_id] = error_from_dict(stored)
     if len(errors) != len(wanted):
         raise ValueError("an error the log names is not stored")
     return errors

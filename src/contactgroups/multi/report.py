@@ -250,7 +250,10 @@ class Report:
         finally:
             opened.close_now()  # the report reads through connections of its own, as it needs
         report = cls.of(action, ledger)
-        report.elapsed = float(ended.get("elapsed", 0.0))
+        try:
+            report.elapsed = float(ended.get("elapsed", 0.0))
+        except (AttributeError, TypeError, ValueError):
+            raise JournalError(f"{os.fspath(journal)} is damaged: how its job ended") from None
         report.deadline_passed = bool(ended.get("deadline_passed"))
         report.cancelled = bool(ended.get("cancelled"))
         return report
