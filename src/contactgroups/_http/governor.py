@@ -45,16 +45,14 @@ import contextvars
 import math
 import operator
 import time
-import types
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator
 
 import anyio
-import attrs
 
-from ..errors import ContactGroupsError, InvalidRequestError
+from ..errors import InvalidRequestError
 from .governor_policy import DEFAULT_GOVERNOR, GovernorPolicy
 from .queue import QueueRule
-from .retry import is_overload, parse_retry_after
+from .slot import Slot, Waiter
 from .timeouts import CallBudget
 
 __all__ = ["DEFAULT_GOVERNOR", "AccountGovernor", "GovernorPolicy", "Slot"]
@@ -118,7 +116,7 @@ class AccountGovernor:
         self._lowest: float | None = None  # the lowest of the window, kept as it changes
         self._smoothed: float | None = None
         self._queue = QueueRule(self.capacity, self.policy.baseline_seconds)
-        self._waiters: collections.deque[_Waiter] = collections.deque()
+        self._waiters: collections.deque[Waiter] = collections.deque()
 
     # -- the rules (pure: every time is passed in) ---------------------------------------------
 
@@ -358,7 +356,7 @@ class AccountGovernor:
         if self.in_flight < self.capacity and not self._waiters:
             self.in_flight += 1
             return
-        waiter = _Waiter()
+        waiter = Waiter()
         self._waiters.append(waiter)
         try:
             await waiter.event.wait()
@@ -382,68 +380,3 @@ class AccountGovernor:
 
     def waiting(self) -> int:
         return len(self._waiters)
-
-
-@attrs.define(eq=False)
-class _Waiter:
-    event: anyio.Event = attrs.field(factory=anyio.Event)
-    granted: bool = False
-
-
-@attrs.define(eq=False)
-class Slot:
-    """One request's passage through the governor: ``with slot:`` around the attempt, then
-    ``answered(...)`` with its status (an exception leaving the block reports itself)."""
-
-    governor: AccountGovernor
-    gated: bool
-    pause_cap: float
-    held: bool = False
-    busy: bool = False  # it found at least half the slots in use
-    started: float = 0.0
-    in_flight: int = 0  # the governor's calls in flight when it took its slot (itself included)
-    done: bool = False
-
-    def __enter__(self) -> Slot:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: types.TracebackType | None,
-    ) -> None:
-        if isinstance(exc, ContactGroupsError) and is_overload(exc):
-            self.finish(True, None)  # a timeout
-        self.release()  # any other failure (a lost answer, a bug, a cancellation): no sample
-
-    def answered(self, status: int, headers: Mapping[str, str]) -> None:
-        """The vendor answered ``status``: a sample, or an overload (with its pause)."""
-        overload = is_overload(status)
-        self.finish(overload, parse_retry_after(headers) if overload else None)
-
-    def finish(self, overload: bool, retry_after: float | None) -> None:
-        if self.done:
-            return
-        governor = self.governor
-        now = governor.now()
-        if overload:
-            governor.on_overload(started=self.started, now=now)
-            if retry_after is not None and retry_after <= self.pause_cap:
-                governor.pause(retry_after, now)
-        else:
-            governor.on_success(
-                now - self.started,
-                started=self.started,
-                busy=self.busy,
-                now=now,
-                in_flight=self.in_flight,
-            )
-        self.release()
-
-    def release(self) -> None:
-        """Return the slot (once; a request that ends without an answer leaves no sample)."""
-        self.done = True
-        if self.held:
-            self.held = False
-            self.governor.give_back()
