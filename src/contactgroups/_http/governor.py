@@ -23,6 +23,11 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
   ``baseline_seconds``: latency alone never makes a job slower than a fixed default would be. A
   burst of overloads from requests that were already in flight when the limit was cut counts
   once.
+- **pace** (measured in the ``pace`` module): from the second 429 with enough answers since the
+  one before, the calls answered between them over the time between are the vendor's rate; the
+  account's starts are paced at it (growing, as a cubic curve, until the next 429 measures
+  again) and the limit becomes the calls in flight that rate needs (more would only wait for
+  the pace; fewer would not keep up with it: calls in flight are too coarse a knob for a rate).
 - **pause**: a 429 or 503 with ``Retry-After`` stops every request of the account (single calls
   and bulk alike) until the time given, if that is within the retry policy's
   ``retry_after_max`` (the SDK waits no longer on its own: a longer one is the caller's to
@@ -51,6 +56,7 @@ import anyio
 
 from ..errors import InvalidRequestError
 from .governor_policy import DEFAULT_GOVERNOR, GovernorPolicy
+from .pace import Pace
 from .queue import QueueRule
 from .slot import Slot, Waiter
 from .timeouts import CallBudget
@@ -111,7 +117,7 @@ class AccountGovernor:
         self._cut_share = self.policy.backoff  # what that cut kept
         self._slow_since: float | None = None  # when latency was first seen past the tolerance
         self._cut_at = -math.inf
-        self._next_start = -math.inf
+        self._pace = Pace(self.policy.rate, self.policy.baseline_seconds)
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
         self._lowest: float | None = None  # the lowest of the window, kept as it changes
         self._smoothed: float | None = None
@@ -133,8 +139,10 @@ class AccountGovernor:
             self._wake()
 
     def pause(self, seconds: float, now: float) -> None:
-        """Stop every request of the account until ``now + seconds``."""
+        """Stop every request of the account until ``now + seconds`` (the pace resumes from
+        there: the starts the pause held back are not made up)."""
         self.paused_until = max(self.paused_until, now + seconds)
+        self._pace.next_start = max(self._pace.next_start, self.paused_until)
 
     def pause_left(self, now: float) -> float:
         return max(0.0, self.paused_until - now)
@@ -178,6 +186,7 @@ class AccountGovernor:
         of them in use (no growth for a limit nobody needs, as TCP grows only a window that is
         used)."""
         self.on_latency(latency, now)
+        self._pace.answered()
         if started < self._cut_at:
             return  # it was in flight when the limit was cut: it says nothing about the new one
         if busy and self._queued(in_flight, latency, now):
@@ -271,12 +280,25 @@ class AccountGovernor:
         self._settle(target, now)
         return True
 
-    def on_overload(self, *, started: float, now: float) -> None:
-        """A request started at ``started`` met a 429, 503 or timeout: cut the limit once."""
+    def on_overload(self, *, started: float, now: float, limited: bool = False) -> None:
+        """A request started at ``started`` met a 429 (``limited``), 503 or timeout: cut the
+        limit once; or, a 429 that measured the vendor's rate, pace the starts at it and set the
+        limit to what it needs."""
         self.seeded = True
         self.overloads += 1
-        if started >= self._cut_at:
+        rate = None
+        if limited:  # no slower than min_concurrency calls at once (refusals may be noise)
+            floor = self.policy.min_concurrency / (self._smoothed or math.inf)
+            rate = self._pace.refused(started=started, now=now, floor=floor)
+        if rate is not None:
+            self._settle(self.policy.clamp(self._needs(rate)), now)
+        elif started >= self._cut_at:
             self._cut(self.policy.backoff, now)
+
+    def _needs(self, rate: float) -> float:
+        """The calls in flight ``rate`` starts a second need at the smoothed latency, with
+        ``_HEADROOM``, rounded up (the limit counts whole calls)."""
+        return float(math.ceil(rate * (self._smoothed or 0.0) * _HEADROOM))
 
     def _cut(self, share: float, now: float, floor: float = 0.0) -> None:
         before = self.limit
@@ -287,13 +309,9 @@ class AccountGovernor:
         self._w_max = before
         self._epoch = self._cut_at = now
 
-    def start_wait(self, now: float) -> float:
-        """Seconds before the next request may start: the pause, then the ``rate`` spacing."""
-        return max(self.pause_left(now), self._next_start - now)
-
-    def _started(self, now: float) -> None:
-        if self.policy.rate is not None:
-            self._next_start = max(now, self._next_start) + 1.0 / self.policy.rate
+    def start_wait(self, now: float, paced: bool = True) -> float:
+        """Seconds before the next request may start: the pause, then (``paced``) the pace."""
+        return max(self.pause_left(now), self._pace.next_start - now if paced else 0.0)
 
     # -- taking and returning slots --------------------------------------------------------------
 
@@ -333,8 +351,10 @@ class AccountGovernor:
                 raise budget.out_of_time("waiting for a free slot", provider, maybe_landed)
         try:
             now = self._clock()
-            if now < self.paused_until or now < self._next_start:  # a pause, or the rate's pace
-                while (wait := self.start_wait(self._clock())) > 0:
+            # a pause holds every request; the pace only governed ones (a fixed concurrency is
+            # the caller's to choose)
+            if now < self.paused_until or (gated and now < self._pace.next_start):
+                while (wait := self.start_wait(self._clock(), gated)) > 0:
                     blocker = budget.blocks(wait)
                     if blocker is not None:
                         raise budget.out_of_time(
@@ -345,7 +365,8 @@ class AccountGovernor:
                         )
                     await self._sleep(wait)
                 now = self._clock()
-            self._started(now)
+            if gated:
+                self._pace.started(now)
             slot.started = now
         except BaseException:
             slot.release()

@@ -57,15 +57,15 @@ class Slot:
     def answered(self, status: int, headers: Mapping[str, str]) -> None:
         """The vendor answered ``status``: a sample, or an overload (with its pause)."""
         overload = is_overload(status)
-        self.finish(overload, parse_retry_after(headers) if overload else None)
+        self.finish(overload, parse_retry_after(headers) if overload else None, status == 429)
 
-    def finish(self, overload: bool, retry_after: float | None) -> None:
+    def finish(self, overload: bool, retry_after: float | None, limited: bool = False) -> None:
         if self.done:
             return
         governor = self.governor
         now = governor.now()
         if overload:
-            governor.on_overload(started=self.started, now=now)
+            governor.on_overload(started=self.started, now=now, limited=limited)
             if retry_after is not None and retry_after <= self.pause_cap:
                 governor.pause(retry_after, now)
         else:
