@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import anyio
 import attrs
@@ -13,10 +13,23 @@ import attrs
 from ..errors import ContactGroupsError
 from .retry import is_overload, parse_retry_after
 
-if TYPE_CHECKING:
-    from .governor import AccountGovernor
+__all__ = ["Governed", "Slot", "Waiter"]
 
-__all__ = ["Slot", "Waiter"]
+
+class Governed(Protocol):
+    """What a slot tells its governor (``governor.AccountGovernor``, which imports this module)."""
+
+    def now(self) -> float: ...
+
+    def on_overload(self, *, started: float, now: float, limited: bool = False) -> None: ...
+
+    def pause(self, seconds: float, now: float) -> None: ...
+
+    def on_success(
+        self, latency: float, *, started: float, busy: bool, now: float, in_flight: int
+    ) -> None: ...
+
+    def give_back(self) -> None: ...
 
 
 @attrs.define(eq=False)
@@ -32,7 +45,7 @@ class Slot:
     """One request's passage through the governor: ``with slot:`` around the attempt, then
     ``answered(...)`` with its status (an exception leaving the block reports itself)."""
 
-    governor: AccountGovernor
+    governor: Governed
     gated: bool
     pause_cap: float
     held: bool = False
