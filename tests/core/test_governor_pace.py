@@ -143,6 +143,19 @@ async def test_a_measure_short_after_a_stall_keeps_most_of_the_pace() -> None:
     assert pace(gov, clock) == pytest.approx(95.0 * 0.95)
 
 
+async def test_a_429_soon_after_the_pace_ended_takes_it_up_near_where_it_was() -> None:
+    clock = FakeClock()
+    gov = governor(clock, initial=16)
+    refuse(gov, clock)
+    answer(gov, clock, 100, 0.01)
+    refuse(gov, clock)  # 100 a second
+    clock.now += 3.0
+    assert pace(gov, clock) is None  # doubled without a 429: ended
+    answer(gov, clock, 30, 0.1)  # 30 answers in 6 s since that 429 (a stalled host, a lull)
+    refuse(gov, clock)
+    assert pace(gov, clock) == pytest.approx(95.0)  # not 5 a second
+
+
 async def test_the_pace_never_falls_below_min_concurrency_calls_at_once() -> None:
     # 429s that come whatever the pace (noise, not a rate) wear it down only that far
     clock = FakeClock()

@@ -7,7 +7,7 @@ limit in calls at once saws between too few and too many (and each cut lands on 
 refusals measure the rate instead: the bucket is empty at each one, so the calls answered between
 two refusals, over the time between them, are what it let through (its burst neither counted nor
 missed). A refusal with at least ``_ANSWERS`` answers since an earlier one (within
-``keep_seconds``) sets the pace to that rate, never below ``_KEEP`` of the pace set before (a
+``keep_seconds``) sets the pace to that rate, never below ``_KEEP`` of the pace set last (a
 stalled host leaves tokens unused, which the count misses); a refusal too soon after another
 takes the pace down by that share alone. The pace grows along a cubic curve (slow near where the
 refusal came, faster past it, as TCP CUBIC) until the next refusal measures again; one that
@@ -26,9 +26,10 @@ __all__ = ["Pace"]
 _ANSWERS = 20
 # seconds for the pace to double without a refusal (and be dropped)
 _DOUBLING = 3.0
-# a refusal keeps at least this share of the pace last set (not of what it grew to: the pace may
-# have grown past what the calls in flight sent): the measure falls short of the vendor's rate
-# when this host stalled (a busy machine: tokens the vendor offered went unused)
+# a refusal keeps at least this share of the pace last set (within ``keep_seconds``, even if it
+# was dropped since; not of what it grew to: the pace may have grown past what the calls in
+# flight sent): the measure falls short of the vendor's rate when this host stalled (a busy
+# machine: tokens the vendor offered went unused)
 _KEEP = 0.95
 # starts missed by up to this many seconds (a sleep that woke late, a stalled process) are made
 # up, as far as the calls in flight allow: the vendor's bucket kept their tokens too
@@ -67,7 +68,9 @@ class Pace:
             measured = answers / (now - last)
             self._refused_at, self._answers = now, 0
         # else too few answers since: the count goes on (the bucket was empty at both refusals)
-        kept = 0.0 if self.learnt(now) is None or self._rate is None else self._rate * _KEEP
+        kept = 0.0
+        if self._rate is not None and now - self._set_at <= self._keep:  # even if dropped since
+            kept = self._rate * _KEEP
         if measured is None and not kept:
             return None
         self._rate = max(measured or 0.0, kept, floor)
@@ -76,11 +79,8 @@ class Pace:
 
     def learnt(self, now: float) -> float | None:
         """The measured rate, grown since (None: none, or dropped)."""
-        if self._rate is None:
-            return None
         grown = (now - self._set_at) / _DOUBLING
-        if grown >= 1:
-            self._rate = None  # no refusal while it doubled: the pace no longer limits
+        if self._rate is None or grown >= 1:  # no refusal while it doubled: it limits nothing
             return None
         return self._rate * (1 + grown**3)
 
