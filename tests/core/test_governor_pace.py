@@ -186,6 +186,20 @@ async def test_the_pace_grows_slowly_then_faster_and_ends_once_doubled() -> None
     assert pace(gov, clock) is None  # no 429 while it doubled: it no longer limits anything
 
 
+async def test_while_paced_the_limit_follows_what_the_pace_needs_as_latency_grows() -> None:
+    clock = FakeClock()
+    gov = governor(clock, initial=16)
+    refuse(gov, clock)
+    answer(gov, clock, 100, 0.01)
+    refuse(gov, clock)
+    assert gov.limit == 3.0  # 100 a second at 20 ms, a fifth more, rounded up
+    for _ in range(30):  # answers now take 60 ms (a busy host), one every 10 ms
+        clock.now += 0.01
+        gov.on_success(0.06, started=clock.now - 0.06, busy=True, now=clock.now, in_flight=3)
+    # the latency rule alone would keep it at 3: the pace, not the limit, holds the starts back
+    assert gov.limit == math.ceil(100 * 0.06 * 1.2)
+
+
 # -- the starts ----------------------------------------------------------------------------------
 
 

@@ -23,11 +23,12 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
   ``baseline_seconds``: latency alone never makes a job slower than a fixed default would be. A
   burst of overloads from requests that were already in flight when the limit was cut counts
   once.
-- **pace** (measured in the ``pace`` module): from the second 429 with enough answers since the
-  one before, the calls answered between them over the time between are the vendor's rate; the
-  account's starts are paced at it (growing, as a cubic curve, until the next 429 measures
-  again) and the limit becomes the calls in flight that rate needs (more would only wait for
-  the pace; fewer would not keep up with it: calls in flight are too coarse a knob for a rate).
+- **pace** (measured in the ``pace`` module): a 429 with enough answers since an earlier one
+  measures the vendor's rate (those answers over the time between); the governed requests'
+  starts are paced at it (growing along a cubic curve until the next 429 measures again) and
+  the limit becomes the calls in flight that rate needs, instead of a cut (fewer would not keep
+  up with it: calls in flight are too coarse a knob for a rate). After a pause the pace resumes
+  from its end.
 - **pause**: a 429 or 503 with ``Retry-After`` stops every request of the account (single calls
   and bulk alike) until the time given, if that is within the retry policy's
   ``retry_after_max`` (the SDK waits no longer on its own: a longer one is the caller's to
@@ -37,9 +38,9 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
 
 A request takes a slot only where concurrency is governed: every request of a client made with
 ``governor=GovernorPolicy(...)``, and the requests ``multi`` makes with ``concurrency="adaptive"``
-(inside ``AccountGovernor.adaptive()``). The pause applies to every request. Every slot is
-returned on success, error and cancellation. Times come from an injected clock (``clock``,
-``sleep``), so the rules are tested without waiting.
+(inside ``AccountGovernor.adaptive()``); only those are paced. The pause applies to every
+request. Every slot is returned on success, error and cancellation. Times come from an injected
+clock (``clock``, ``sleep``), so the rules are tested without waiting.
 """
 
 from __future__ import annotations
@@ -187,6 +188,12 @@ class AccountGovernor:
         used)."""
         self.on_latency(latency, now)
         self._pace.answered()
+        paced = self._pace.learnt(now)
+        if paced is not None and self._needs(paced) > self.limit:
+            # the pace holds the starts back: the limit must not (latency grew, say, on a busy
+            # host), and more calls in flight do not start more calls a second
+            self.limit = self.policy.clamp(self._needs(paced))
+            self._wake()
         if started < self._cut_at:
             return  # it was in flight when the limit was cut: it says nothing about the new one
         if busy and self._queued(in_flight, latency, now):
