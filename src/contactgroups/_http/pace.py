@@ -33,7 +33,7 @@ _DOUBLING = 3.0
 _KEEP = 0.95
 # starts missed by up to this many seconds (a sleep that woke late, a stalled process) are made
 # up, as far as the calls in flight allow: the vendor's bucket kept their tokens too
-_LATE = 0.1
+_LATE = 0.05
 
 
 class Pace:
