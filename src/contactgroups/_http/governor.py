@@ -23,6 +23,12 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
   ``baseline_seconds``: latency alone never makes a job slower than a fixed default would be. A
   burst of overloads from requests that were already in flight when the limit was cut counts
   once.
+- **pace** (measured in the ``pace`` module): a 429 with enough answers since an earlier one
+  measures the vendor's rate (those answers over the time between); the governed requests'
+  starts are paced at it (growing along a cubic curve until the next 429 measures again) and
+  the limit becomes the calls in flight that rate needs, instead of a cut (fewer would not keep
+  up with it: calls in flight are too coarse a knob for a rate). After a pause the pace resumes
+  from its end.
 - **pause**: a 429 or 503 with ``Retry-After`` stops every request of the account (single calls
   and bulk alike) until the time given, if that is within the retry policy's
   ``retry_after_max`` (the SDK waits no longer on its own: a longer one is the caller's to
@@ -32,9 +38,9 @@ TCP congestion control, Netflix's concurrency-limits and botocore's adaptive ret
 
 A request takes a slot only where concurrency is governed: every request of a client made with
 ``governor=GovernorPolicy(...)``, and the requests ``multi`` makes with ``concurrency="adaptive"``
-(inside ``AccountGovernor.adaptive()``). The pause applies to every request. Every slot is
-returned on success, error and cancellation. Times come from an injected clock (``clock``,
-``sleep``), so the rules are tested without waiting.
+(inside ``AccountGovernor.adaptive()``); only those are paced. The pause applies to every
+request. Every slot is returned on success, error and cancellation. Times come from an injected
+clock (``clock``, ``sleep``), so the rules are tested without waiting.
 """
 
 from __future__ import annotations
@@ -45,16 +51,15 @@ import contextvars
 import math
 import operator
 import time
-import types
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator
 
 import anyio
-import attrs
 
-from ..errors import ContactGroupsError, InvalidRequestError
+from ..errors import InvalidRequestError
 from .governor_policy import DEFAULT_GOVERNOR, GovernorPolicy
+from .pace import Pace
 from .queue import QueueRule
-from .retry import is_overload, parse_retry_after
+from .slot import Slot, Waiter
 from .timeouts import CallBudget
 
 __all__ = ["DEFAULT_GOVERNOR", "AccountGovernor", "GovernorPolicy", "Slot"]
@@ -113,12 +118,12 @@ class AccountGovernor:
         self._cut_share = self.policy.backoff  # what that cut kept
         self._slow_since: float | None = None  # when latency was first seen past the tolerance
         self._cut_at = -math.inf
-        self._next_start = -math.inf
+        self._pace = Pace(self.policy.rate, self.policy.baseline_seconds)
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
         self._lowest: float | None = None  # the lowest of the window, kept as it changes
         self._smoothed: float | None = None
         self._queue = QueueRule(self.capacity, self.policy.baseline_seconds)
-        self._waiters: collections.deque[_Waiter] = collections.deque()
+        self._waiters: collections.deque[Waiter] = collections.deque()
 
     # -- the rules (pure: every time is passed in) ---------------------------------------------
 
@@ -135,8 +140,10 @@ class AccountGovernor:
             self._wake()
 
     def pause(self, seconds: float, now: float) -> None:
-        """Stop every request of the account until ``now + seconds``."""
+        """Stop every request of the account until ``now + seconds`` (the pace resumes from
+        there: the starts the pause held back are not made up)."""
         self.paused_until = max(self.paused_until, now + seconds)
+        self._pace.next_start = max(self._pace.next_start, self.paused_until)
 
     def pause_left(self, now: float) -> float:
         return max(0.0, self.paused_until - now)
@@ -180,6 +187,13 @@ class AccountGovernor:
         of them in use (no growth for a limit nobody needs, as TCP grows only a window that is
         used)."""
         self.on_latency(latency, now)
+        self._pace.answered()
+        paced = self._pace.learnt(now)
+        if paced is not None and self._needs(paced) > self.limit:
+            # the pace holds the starts back: the limit must not (latency grew, say, on a busy
+            # host), and more calls in flight do not start more calls a second
+            self.limit = self.policy.clamp(self._needs(paced))
+            self._wake()
         if started < self._cut_at:
             return  # it was in flight when the limit was cut: it says nothing about the new one
         if busy and self._queued(in_flight, latency, now):
@@ -273,12 +287,25 @@ class AccountGovernor:
         self._settle(target, now)
         return True
 
-    def on_overload(self, *, started: float, now: float) -> None:
-        """A request started at ``started`` met a 429, 503 or timeout: cut the limit once."""
+    def on_overload(self, *, started: float, now: float, limited: bool = False) -> None:
+        """A request started at ``started`` met a 429 (``limited``), 503 or timeout: cut the
+        limit once; or, a 429 that measured the vendor's rate, pace the starts at it and set the
+        limit to what it needs."""
         self.seeded = True
         self.overloads += 1
-        if started >= self._cut_at:
+        rate = None
+        if limited:  # no slower than min_concurrency calls at once (refusals may be noise)
+            floor = self.policy.min_concurrency / (self._smoothed or math.inf)
+            rate = self._pace.refused(started=started, now=now, floor=floor)
+        if rate is not None:
+            self._settle(self.policy.clamp(self._needs(rate)), now)
+        elif started >= self._cut_at:
             self._cut(self.policy.backoff, now)
+
+    def _needs(self, rate: float) -> float:
+        """The calls in flight ``rate`` starts a second need at the smoothed latency, with
+        ``_HEADROOM``, rounded up (the limit counts whole calls)."""
+        return float(math.ceil(rate * (self._smoothed or 0.0) * _HEADROOM))
 
     def _cut(self, share: float, now: float, floor: float = 0.0) -> None:
         before = self.limit
@@ -289,13 +316,9 @@ class AccountGovernor:
         self._w_max = before
         self._epoch = self._cut_at = now
 
-    def start_wait(self, now: float) -> float:
-        """Seconds before the next request may start: the pause, then the ``rate`` spacing."""
-        return max(self.pause_left(now), self._next_start - now)
-
-    def _started(self, now: float) -> None:
-        if self.policy.rate is not None:
-            self._next_start = max(now, self._next_start) + 1.0 / self.policy.rate
+    def start_wait(self, now: float, paced: bool = True) -> float:
+        """Seconds before the next request may start: the pause, then (``paced``) the pace."""
+        return max(self.pause_left(now), self._pace.next_start - now if paced else 0.0)
 
     # -- taking and returning slots --------------------------------------------------------------
 
@@ -335,8 +358,10 @@ class AccountGovernor:
                 raise budget.out_of_time("waiting for a free slot", provider, maybe_landed)
         try:
             now = self._clock()
-            if now < self.paused_until or now < self._next_start:  # a pause, or the rate's pace
-                while (wait := self.start_wait(self._clock())) > 0:
+            # a pause holds every request; the pace only governed ones (a fixed concurrency is
+            # the caller's to choose)
+            if now < self.paused_until or (gated and now < self._pace.next_start):
+                while (wait := self.start_wait(self._clock(), gated)) > 0:
                     blocker = budget.blocks(wait)
                     if blocker is not None:
                         raise budget.out_of_time(
@@ -347,7 +372,8 @@ class AccountGovernor:
                         )
                     await self._sleep(wait)
                 now = self._clock()
-            self._started(now)
+            if gated:
+                self._pace.started(now)
             slot.started = now
         except BaseException:
             slot.release()
@@ -358,7 +384,7 @@ class AccountGovernor:
         if self.in_flight < self.capacity and not self._waiters:
             self.in_flight += 1
             return
-        waiter = _Waiter()
+        waiter = Waiter()
         self._waiters.append(waiter)
         try:
             await waiter.event.wait()
@@ -382,68 +408,3 @@ class AccountGovernor:
 
     def waiting(self) -> int:
         return len(self._waiters)
-
-
-@attrs.define(eq=False)
-class _Waiter:
-    event: anyio.Event = attrs.field(factory=anyio.Event)
-    granted: bool = False
-
-
-@attrs.define(eq=False)
-class Slot:
-    """One request's passage through the governor: ``with slot:`` around the attempt, then
-    ``answered(...)`` with its status (an exception leaving the block reports itself)."""
-
-    governor: AccountGovernor
-    gated: bool
-    pause_cap: float
-    held: bool = False
-    busy: bool = False  # it found at least half the slots in use
-    started: float = 0.0
-    in_flight: int = 0  # the governor's calls in flight when it took its slot (itself included)
-    done: bool = False
-
-    def __enter__(self) -> Slot:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: types.TracebackType | None,
-    ) -> None:
-        if isinstance(exc, ContactGroupsError) and is_overload(exc):
-            self.finish(True, None)  # a timeout
-        self.release()  # any other failure (a lost answer, a bug, a cancellation): no sample
-
-    def answered(self, status: int, headers: Mapping[str, str]) -> None:
-        """The vendor answered ``status``: a sample, or an overload (with its pause)."""
-        overload = is_overload(status)
-        self.finish(overload, parse_retry_after(headers) if overload else None)
-
-    def finish(self, overload: bool, retry_after: float | None) -> None:
-        if self.done:
-            return
-        governor = self.governor
-        now = governor.now()
-        if overload:
-            governor.on_overload(started=self.started, now=now)
-            if retry_after is not None and retry_after <= self.pause_cap:
-                governor.pause(retry_after, now)
-        else:
-            governor.on_success(
-                now - self.started,
-                started=self.started,
-                busy=self.busy,
-                now=now,
-                in_flight=self.in_flight,
-            )
-        self.release()
-
-    def release(self) -> None:
-        """Return the slot (once; a request that ends without an answer leaves no sample)."""
-        self.done = True
-        if self.held:
-            self.held = False
-            self.governor.give_back()
