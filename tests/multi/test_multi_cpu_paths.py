@@ -77,8 +77,16 @@ def test_a_target_taken_at_once_holds_what_taking_each_id_gives(ids: list[object
         assert target.digest == target.id_digest() == digest.hexdigest()
 
 
-def test_the_digest_of_plain_ids_of_one_length_is_the_one_taken_id_by_id() -> None:
-    keys = [f"{i:08d}" for i in range(100)]
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [f"{i:08d}" for i in range(100)],  # one length
+        [str(i) for i in range(5, 150)],  # ASCII of several lengths
+        ["a", "é", "日本", "b"],  # not ASCII
+    ],
+    ids=["one-length", "ascii", "unicode"],
+)
+def test_the_digest_of_ids_taken_at_once_is_the_one_taken_id_by_id(keys: list[str]) -> None:
     at_once, each = IdDigest(), IdDigest()
     at_once.add_all(keys)
     for key in keys:

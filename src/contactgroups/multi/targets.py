@@ -7,6 +7,7 @@ the journal only ever see canonical keys (and keep what the caller passed beside
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, cast
 
@@ -164,14 +165,15 @@ class IdDigest:
 
     def add_all(self, keys: Sequence[str]) -> None:
         """Each of ``keys`` as ``add`` takes it (the same digest), in one update."""
-        lengths = set(map(len, keys))
-        if len(lengths) == 1:
-            # ASCII keys of one length (the usual ids): their length prefixes joined in C
-            joined = "".join(keys)
-            if joined.isascii():
+        if "".join(keys).isascii():  # a character is a byte: length prefixes joined in C
+            lengths = set(map(len, keys))
+            if len(lengths) == 1:  # the usual ids, all of one length
                 prefix = f"{lengths.pop()}:"
                 self._hash.update((prefix + prefix.join(keys)).encode("ascii"))
-                return
+            else:
+                parts = zip(map(str, map(len, keys)), itertools.repeat(":"), keys)
+                self._hash.update("".join(itertools.chain.from_iterable(parts)).encode("ascii"))
+            return
         encoded = [key.encode("utf-8", "surrogatepass") for key in keys]
         self._hash.update(b"".join(b"%d:%s" % (len(data), data) for data in encoded))
 
