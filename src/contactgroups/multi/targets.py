@@ -165,14 +165,16 @@ class IdDigest:
 
     def add_all(self, keys: Sequence[str]) -> None:
         """Each of ``keys`` as ``add`` takes it (the same digest), in one update."""
-        if "".join(keys).isascii():  # a character is a byte: length prefixes joined in C
-            lengths = set(map(len, keys))
-            if len(lengths) == 1:  # the usual ids, all of one length
-                prefix = f"{lengths.pop()}:"
-                self._hash.update((prefix + prefix.join(keys)).encode("ascii"))
-            else:
-                parts = zip(map(str, map(len, keys)), itertools.repeat(":"), keys)
-                self._hash.update("".join(itertools.chain.from_iterable(parts)).encode("ascii"))
+        # ASCII ids (a character is a byte): their length prefixes joined in C
+        lengths = set(map(len, keys))
+        if len(lengths) == 1:  # the usual ids, all of one length
+            prefix = f"{lengths.pop()}:"
+            joined = prefix + prefix.join(keys)
+        else:
+            parts = zip(map(str, map(len, keys)), itertools.repeat(":"), keys)
+            joined = "".join(itertools.chain.from_iterable(parts))
+        if joined.isascii():
+            self._hash.update(joined.encode("ascii"))
             return
         encoded = [key.encode("utf-8", "surrogatepass") for key in keys]
         self._hash.update(b"".join(b"%d:%s" % (len(data), data) for data in encoded))
