@@ -462,11 +462,6 @@ class Members(Hostile):
             yield member
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a sync whose deadline passed before its removes returns a report of them made in "
-    "memory; the journal's 'remove' part still holds the last run's removes",
-)
 async def test_a_sync_stopped_before_its_removes_reads_back_what_it_returned(
     tmp_path: Path,
 ) -> None:

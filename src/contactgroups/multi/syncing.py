@@ -58,6 +58,10 @@ class SyncResult:
         return all(r.ok for r in (self.added, self.removed) if r is not None)
 
 
+#: the deadline of a part whose deadline has passed: its job records its ids and sends nothing
+_SPENT = 1e-9
+
+
 async def sync(
     client: HasMembership,
     group_id: str,
@@ -128,17 +132,19 @@ async def sync(
                 await BulkJob(action, [], options, journal_part=action, replace_journal=True).run()
             return None
         remaining = None if ends is None else ends - time.monotonic()
-        if remaining is not None and remaining <= 0:  # nothing is sent after the deadline
-            report = Report.start(action, [Target(client, group_id, ids)])
+        if remaining is not None and remaining <= 0 and journal is None:
+            report = Report.start(action, [Target(client, group_id, ids)])  # nothing sent now
             report.deadline_passed = True
             return report
+        # with a journal, a part whose deadline has passed is recorded all the same (its ids not
+        # attempted: deadline 0 sends nothing), so that what is read back is this run's
         job = BulkJob(
             action,
             [Target(client, group_id, ids)],
             options,
             journal_part=action,
             replace_journal=True,
-            deadline=remaining,
+            deadline=None if remaining is None else max(_SPENT, remaining),
         )
         return await job.run()
 
