@@ -176,7 +176,8 @@ def test_the_log_agrees_with_the_in_memory_ledger(
 
 @pytest.mark.anyio
 async def test_a_call_costs_the_journal_two_rows_whatever_its_size(tmp_path: Path) -> None:
-    """Its ids in flight, then their outcome: not a row written per id."""
+    """Its ids in flight, then their outcome: not a row written per id (the marks of calls cut
+    from one run and marked one after the other share a row)."""
     path = tmp_path / "job.db"
     async with MessageFlowFake() as fake, fake.client() as client:
         group = fake.seed_group("g")
@@ -189,4 +190,8 @@ async def test_a_call_costs_the_journal_two_rows_whatever_its_size(tmp_path: Pat
         rows = db.execute("SELECT state, COUNT(*) FROM log GROUP BY state").fetchall()
     finally:
         db.close()
-    assert dict(rows) == {records.IN_FLIGHT: calls, records.STATE[Outcome.ADDED]: calls}
+    counted = dict(rows)
+    assert counted.keys() == {records.IN_FLIGHT, records.STATE[Outcome.ADDED]}
+    assert (
+        1 <= counted[records.IN_FLIGHT] <= calls and counted[records.STATE[Outcome.ADDED]] == calls
+    )

@@ -217,7 +217,12 @@ class JournalLedger(LedgerBase):
 
     def sending(self, index: int, ids: Sequence[str]) -> int:
         positions = self._handed[index].positions(ids, release=False)
-        self._writes.append(log_row(self._rows[index], IN_FLIGHT, None, positions))
+        row = log_row(self._rows[index], IN_FLIGHT, None, positions)
+        writes = self._writes
+        if writes and _follows(writes[-1], row):  # the next chunk of a run, marked right after:
+            writes[-1] = (*row[:4], writes[-1][4], row[5])  # one row for both
+        else:
+            writes.append(row)
         self._written += 1
         if self._buffered is not None and self._written - self._committed >= self._commit_every:
             self._buffered.set()
@@ -397,3 +402,16 @@ class JournalLedger(LedgerBase):
 
 #: the error of an id whose call was in flight when its job stopped (and not read back since)
 _INTERRUPTED = InterruptedCallError("the job stopped while this call was in flight")
+
+
+def _follows(last: Write, row: Write) -> bool:
+    """Whether ``row`` marks in flight the positions right after those ``last`` does, both by
+    their bounds (the two may then be one row: nothing is logged between them)."""
+    return (
+        row[1] == IN_FLIGHT
+        and not row[3]
+        and row[4] is not None
+        and last[:4] == (row[0], IN_FLIGHT, None, b"")
+        and last[5] is not None
+        and last[5] + 1 == row[4]
+    )
