@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,7 +17,10 @@ import anyio
 import pytest
 
 from contactgroups import multi
+from contactgroups.errors import JournalError
+from contactgroups.membership import BatchResult
 from contactgroups.multi import blocks, ingest, records
+from contactgroups.multi import journal as journal_module
 from contactgroups.multi.handout import Run
 from contactgroups.multi.journal import Journal, JournalLedger
 
@@ -195,3 +200,41 @@ async def test_one_id_of_a_streamed_journal_is_looked_up_without_reading_its_blo
 def _counted(read: list[int], real: Any, db: sqlite3.Connection, row: int, at: int) -> Any:
     read.append(at)
     return real(db, row, at)
+
+
+class _Landing:
+    """Every call lands."""
+
+    provider = "p"
+    max_add_per_call = max_remove_per_call = 10
+    default_concurrency = 2
+
+    async def add(self, group_id: str, ids: Sequence[str]) -> BatchResult:
+        return BatchResult.all_done(ids)
+
+    remove = add
+
+
+async def test_a_journal_whose_disk_hangs_stops_the_job_within_its_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit that never ends (a lost network mount) ends the run with ``JournalError`` once
+    the journal's ``timeout`` has passed, instead of holding the job forever."""
+    release = threading.Event()
+    real = journal_module.write_all
+
+    def hang(db: sqlite3.Connection, writes: list[Any]) -> None:
+        release.wait(30)  # until the test lets it go (a bound, should the test fail first)
+        real(db, writes)
+
+    monkeypatch.setattr(journal_module, "write_all", hang)
+    monkeypatch.setattr(Journal, "timeout", 0.3, raising=False)
+    client: Any = SimpleNamespace(membership=_Landing())
+    try:
+        with anyio.fail_after(10), pytest.raises(JournalError, match="did not answer"):
+            await multi.add(
+                [multi.Target(client, "g", [f"c{n}" for n in range(50)])],
+                journal=tmp_path / "job.db",
+            )
+    finally:
+        release.set()

@@ -30,7 +30,14 @@ FORMAT = 4
 
 
 class Journal:
-    """One journal file. ``await Journal.open(path)`` creates it (or checks an existing one)."""
+    """One journal file. ``await Journal.open(path)`` creates it (or checks an existing one).
+
+    ``timeout``: the seconds one step (opening, a commit, a read) may take before the run stops
+    with ``JournalError``: a disk that hangs (a lost network mount) must not hold a job forever.
+    The step may still finish in its thread; the journal then takes no other step in this
+    process, and keeps its lock until the process ends (the next run resumes from the file)."""
+
+    timeout: float = 60.0
 
     def __init__(
         self, path: JournalPath, connection: sqlite3.Connection, lock: int | None = None
@@ -41,11 +48,14 @@ class Journal:
         self.uri = f"file:{pathname2url(os.path.abspath(self.path))}?mode=ro"
         self._db = connection
         self._limiter = anyio.CapacityLimiter(1)
+        self._stuck: str | None = None  # why no step may be taken any more (one did not end)
 
     @classmethod
     async def open(cls, path: JournalPath) -> Journal:
         """The journal, held by this run: another run on it meanwhile is refused."""
-        return await anyio.to_thread.run_sync(cls._open, path, True)
+        with anyio.CancelScope(shield=True), anyio.move_on_after(cls.timeout):
+            return await anyio.to_thread.run_sync(cls._open, path, True, abandon_on_cancel=True)
+        raise JournalError(f"{os.fspath(path)} did not open within {cls.timeout:g}s (a hung disk?)")
 
     @classmethod
     def open_now(cls, path: JournalPath) -> Journal:
@@ -88,8 +98,18 @@ class Journal:
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """``work(connection)`` in a worker thread, one at a time; a database error, or data
         this SDK never writes, is a ``JournalError``. Not cancellable once started (a write is
-        never half done)."""
-        return await anyio.to_thread.run_sync(self.now, work, limiter=self._limiter)
+        never half done): waited for, ``timeout`` at most."""
+        if self._stuck is not None:
+            raise JournalError(self._stuck)
+        with anyio.CancelScope(shield=True), anyio.move_on_after(self.timeout):
+            return await anyio.to_thread.run_sync(
+                self.now, work, limiter=self._limiter, abandon_on_cancel=True
+            )
+        self._stuck = (
+            f"the journal {self.path} did not answer within {self.timeout:g}s (its disk hangs?); "
+            "this run stops: run it again to resume from what the journal holds"
+        )
+        raise JournalError(self._stuck)
 
     def now(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """``work(connection)`` here and now (opening, reading a saved report: no loop)."""
@@ -138,6 +158,8 @@ class Journal:
         db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     async def close(self) -> None:
+        if self._stuck is not None:  # its thread may still hold the file: the lock stays too
+            return
         await self.run(lambda db: db.close())
         if self._lock is not None:
             os.close(self._lock)  # lets the next run in
