@@ -138,11 +138,6 @@ def test_a_damaged_journal_is_refused_not_misread(tmp_path: Path, damage: str) -
         _read_everything(journal)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a streamed id's position is taken from ``seen`` without reading its block (by "
-    "design: one look-up, no block read); a ``seen`` row moved onto another id goes unnoticed",
-)
 def test_a_seen_row_pointing_at_another_id_is_refused(tmp_path: Path) -> None:
     """``seen`` saying that "b" is at position 0 (where "a" is) is damage: a ``JournalError``,
     not "a"'s outcome and error reported for "b"."""

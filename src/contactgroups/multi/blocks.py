@@ -226,7 +226,8 @@ def keys_between(db: sqlite3.Connection, target: int, start: int, end: int) -> l
 
 def position_of(db: sqlite3.Connection, target: int, key: str) -> int | None:
     """Where the target holds ``key`` (None: nowhere): a streamed target's looked up in
-    ``seen``, a held one's blocks read until it is found."""
+    ``seen`` (and checked in the one block that holds it), a held one's blocks read until it is
+    found."""
     try:
         key.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: no id a journal holds (a target renames it)
@@ -236,6 +237,8 @@ def position_of(db: sqlite3.Connection, target: int, key: str) -> int | None:
         position = row[0]
         if type(position) is not int or position < 0:  # -1 would read the last id's state
             raise ValueError(f"target {target}'s id seen at {position!r} is not one we write")
+        if keys_at(db, target, [position]) != [key]:  # the one block that holds it, read
+            raise ValueError(f"target {target}'s id seen at {position} is another id there")
         return position
     if db.execute("SELECT 1 FROM seen WHERE target=? LIMIT 1", (target,)).fetchone():
         return None  # streamed: every id it holds is in ``seen``
