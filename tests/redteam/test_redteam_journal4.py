@@ -107,6 +107,8 @@ DAMAGE = {
     "error-not-an-object": "UPDATE errors SET data='[1]'",
     # a negative position: Python's indexing read the last id's outcome
     "seen-negative": "UPDATE seen SET position=-1 WHERE key='b'",
+    # "b" said to be where "a" is: "a"'s outcome was reported for "b"
+    "seen-moved": "UPDATE seen SET position=0 WHERE key='b'",
     # a failed row without its error (every failure has one): KeyError escaped Report.load
     "failed-without-an-error": "UPDATE log SET error=NULL WHERE error IS NOT NULL",
     "failed-state-without-an-error": "UPDATE log SET state=5 WHERE state=1",
@@ -124,7 +126,22 @@ def _read_everything(journal: Path) -> Any:
     return list(report.outcomes()), report.outcome(0, "b"), report.error(0, "b")
 
 
-@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+@pytest.mark.parametrize(
+    "damage",
+    [
+        *(pytest.param(damage, id=name) for name, damage in DAMAGE.items()),
+        pytest.param(
+            "DELETE FROM seen WHERE key='b'",
+            id="seen-deleted",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a streamed id missing from ``seen`` reads as an id the job does not "
+                "hold; finding it would take counting ``seen`` against the target's size on "
+                "every load",
+            ),
+        ),
+    ],
+)
 def test_a_damaged_journal_is_refused_not_misread(tmp_path: Path, damage: str) -> None:
     """A journal whose log, errors, ``seen`` or blocks hold what this SDK never writes is a
     ``JournalError`` when read back, never another id's outcome or a stray exception."""
@@ -132,37 +149,6 @@ def test_a_damaged_journal_is_refused_not_misread(tmp_path: Path, damage: str) -
     _job(journal, streamed=True)
     db = sqlite3.connect(journal)
     db.execute(damage)
-    db.commit()
-    db.close()
-    with pytest.raises(errors.JournalError):
-        _read_everything(journal)
-
-
-def test_a_seen_row_pointing_at_another_id_is_refused(tmp_path: Path) -> None:
-    """``seen`` saying that "b" is at position 0 (where "a" is) is damage: a ``JournalError``,
-    not "a"'s outcome and error reported for "b"."""
-    journal = tmp_path / "job.db"
-    _job(journal, streamed=True)
-    db = sqlite3.connect(journal)
-    db.execute("UPDATE seen SET position=0 WHERE key='b'")
-    db.commit()
-    db.close()
-    with pytest.raises(errors.JournalError):
-        _read_everything(journal)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="a streamed id missing from ``seen`` reads as an id the job does not hold; finding "
-    "it would take counting ``seen`` against the target's size on every load",
-)
-def test_a_seen_row_deleted_is_refused(tmp_path: Path) -> None:
-    """``seen`` missing a streamed id the blocks hold is damage: a ``JournalError``, not a
-    ``KeyError`` saying the job never held that id."""
-    journal = tmp_path / "job.db"
-    _job(journal, streamed=True)
-    db = sqlite3.connect(journal)
-    db.execute("DELETE FROM seen WHERE key='b'")
     db.commit()
     db.close()
     with pytest.raises(errors.JournalError):
