@@ -38,11 +38,11 @@ class HandedOut:
         self._runs: list[tuple[Run, dict[str, int]]] = []
         self._loose: dict[str, int] = {}  # ids handed out outside a run: id -> position
 
-    def run(self, ids: list[str], first: int) -> Run:
-        """Hand out ``ids``, the ids at positions ``first`` onwards."""
-        self._out[first : first + len(ids)] = b"\x01" * len(ids)
-        self._forget_runs()
+    def run(self, ids: Iterable[str], first: int) -> Run:
+        """Hand out ``ids``, the ids at positions ``first`` onwards (copied once, into the run)."""
         run = Run(ids, first)
+        self._out[first : first + len(run)] = b"\x01" * len(run)
+        self._forget_runs()
         self._runs.append((run, {}))
         return run
 

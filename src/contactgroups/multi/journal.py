@@ -291,7 +291,7 @@ class JournalLedger(LedgerBase):
             window = await self._between(index, start, end)
             if len(spans) == 1:  # one run (the usual first round): its chunks know their places
                 span = spans[0]
-                yield handed.run(list(window[span.start - start : span.stop - start]), span.start)
+                yield handed.run(window[span.start - start : span.stop - start], span.start)
                 continue
             keys: list[str] = []
             for span in spans:
