@@ -23,8 +23,9 @@ logger = logging.getLogger("contactgroups.multi")
 
 async def verify(ledger: LedgerBase, index: int, action: Action) -> None:
     """Settle target ``index``'s failed ids whose call may have landed: those now in the wanted
-    state are done; those provably not stay failed with their errors; the rest get an
-    ``OutcomeUnknownError``. A slice of the ledger's at a time (bounded memory)."""
+    state are done; those provably not stay failed with their errors, no longer "may have
+    landed" (not read back again); the rest get an ``OutcomeUnknownError``. A slice of the
+    ledger's at a time (bounded memory)."""
     async for unsure in ledger.unsure(index):
         await _settle(ledger, index, action, dict(unsure))
     await ledger.flush()
