@@ -28,6 +28,7 @@ from contactgroups._http import (
     Transport,
     collect_stats,
 )
+from contactgroups._http.governor import AccountGovernor, GovernorPolicy
 from contactgroups._version import __version__
 from contactgroups.testing import FakeServer
 
@@ -197,6 +198,30 @@ async def test_each_attempt_sends_the_credentials_and_body_headers_of_that_call(
         ("Bearer two", "application/x-www-form-urlencoded"),
         ("Bearer three", "application/json"),
     ]
+
+
+async def test_a_wait_for_a_slot_is_not_counted_as_the_vendor_s_answer_time(
+    server: ScriptedServer,
+) -> None:
+    """A retry is given up when the call's budget cannot hold the delay and another answer as
+    long as the last; the wait for a governed slot before it is no part of that answer."""
+    # the first call holds the one slot 2 s; the second waits for it, then gets a quick 503
+    server.answer(Answer(delay=2.0), Answer(status=503), Answer())
+    governor = AccountGovernor(GovernorPolicy(initial=1, max_concurrency=1))
+    transport = make(server, governor=governor, timeout=Timeout(call=3.0))
+
+    async def second() -> Response:
+        await asyncio.sleep(0.1)  # after the first has taken the slot
+        return await transport.request("GET", ("b",), idempotent=True)
+
+    try:
+        _, response = await asyncio.gather(
+            transport.request("GET", ("a",), idempotent=True), second()
+        )
+    finally:
+        await transport.aclose()
+    assert response.status == 200  # retried within the second left, not given up
+    assert [r.path for r in server.seen] == ["/a", "/b", "/b"]
 
 
 async def test_query_values_are_encoded_once(server: ScriptedServer) -> None:

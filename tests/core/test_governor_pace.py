@@ -119,6 +119,19 @@ async def test_the_answers_between_two_429s_are_the_rate_and_the_limit_what_it_n
     assert gov.overloads == 3
 
 
+async def test_429s_on_one_clock_tick_measure_nothing_and_count_on() -> None:
+    # a coarse clock (Windows' monotonic ticks every ~16 ms): answers and two 429s on one tick
+    clock = FakeClock()
+    gov = governor(clock, initial=16)
+    refuse(gov, clock)
+    answer(gov, clock, 30, 0.0)
+    refuse(gov, clock)  # no time between the two: no rate (and no ZeroDivisionError)
+    assert pace(gov, clock) is None
+    answer(gov, clock, 10, 0.01)
+    refuse(gov, clock)  # the count went on from the first: 40 answers over 0.1 s
+    assert pace(gov, clock) == pytest.approx(400.0)
+
+
 async def test_too_few_answers_between_429s_count_on_from_the_earlier_one() -> None:
     clock = FakeClock()
     gov = governor(clock, initial=16)

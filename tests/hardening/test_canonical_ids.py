@@ -90,6 +90,23 @@ ids = st.text(
 
 
 @pytest.mark.parametrize("vendor", ["messagebird", "messente", "messageflow", "messengeo"])
+@pytest.mark.parametrize("separator", ["\n", ",", " ", ""])
+def test_canonical_as_given_refuses_two_usual_ids_in_one(vendor: str, separator: str) -> None:
+    """One id holding two usual ids and a separator (what a check of the ids joined might
+    split on) is not passed as given when ``canonical_id`` would change or refuse it."""
+    membership = adapter(vendor)
+    first, second = USUAL[vendor]
+    value = first + separator + second
+    try:
+        same = membership.canonical_id(value) == value
+    except errors.InvalidRequestError:
+        same = False
+    if not same:
+        assert not membership.canonical_as_given([value])
+        assert not membership.canonical_as_given([first, value])
+
+
+@pytest.mark.parametrize("vendor", ["messagebird", "messente", "messageflow", "messengeo"])
 @settings(max_examples=300, deadline=None)
 @given(value=ids)
 def test_canonical_id_is_idempotent(vendor: str, value: str) -> None:

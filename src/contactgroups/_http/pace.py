@@ -64,10 +64,11 @@ class Pace:
         measured = None
         if last is None or now - last > self._keep:
             self._refused_at, self._answers = now, 0  # a new count from here
-        elif answers >= _ANSWERS:
+        elif answers >= _ANSWERS and now > last:  # a coarse clock may not have ticked since
             measured = answers / (now - last)
             self._refused_at, self._answers = now, 0
-        # else too few answers since: the count goes on (the bucket was empty at both refusals)
+        # else too few answers (or no time) since: the count goes on (the bucket was empty at
+        # both refusals)
         kept = 0.0
         if self._rate is not None and now - self._set_at <= self._keep:  # even if dropped since
             kept = self._rate * _KEEP

@@ -300,7 +300,6 @@ class Transport:
                 elif budget.spent():
                     raise budget.out_of_time("getting credentials", self.provider, maybe_landed)
                 error: ContactGroupsError
-                sent_at = time.monotonic()
                 try:
                     # one attempt, in its own span (when tracing), once the account's governor lets
                     # it start (and told how it went); a failure is logged on its way out. Inline,
@@ -312,6 +311,7 @@ class Transport:
                     stats = current_stats()
                     if stats is not None:
                         stats.requests += 1
+                    sent_at = time.monotonic()  # the vendor's time, not the wait for a slot
                     with slot, observer.attempt(attempt):
                         try:
                             response = await send_once(

@@ -140,7 +140,7 @@ def has_control(text: str) -> bool:
 def path_segment(value: object, *, what: str = "id", provider: str | None = None) -> str:
     """``value`` checked as one URL path segment (it is percent-quoted when the URL is built)."""
     if type(value) is str:
-        if value.isascii() and value.isalnum():  # the usual id: nothing below can refuse it
+        if plain_text(value):  # the usual id: nothing below can refuse it
             return value
         text = value
     elif isinstance(value, int) and not isinstance(value, bool):

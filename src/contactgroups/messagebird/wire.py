@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
-from urllib.parse import quote
 
 from .._http import AdapterLimits, Response, all_plain, path_segment, plain_text
+from .._http.urls import quote_text
 from ..errors import InvalidRequestError
 
 __all__ = [
@@ -94,9 +94,7 @@ def ids_form(ids: Iterable[str]) -> bytes:
     values = list(ids)
     if plain_text("".join(values)):  # every id plain, the usual case: joined at once
         return ("ids[]=" + "&ids[]=".join(values)).encode("ascii")
-    return "&".join(
-        "ids[]=" + (i if i.isascii() and i.isalnum() else quote(i, safe="")) for i in values
-    ).encode("ascii")
+    return "&".join("ids[]=" + quote_text(i) for i in values).encode("ascii")
 
 
 def has_no_body(response: Response) -> bool:

@@ -50,8 +50,14 @@ _E164_LINES = re.compile(f"(?:{E164_RE.pattern}\n)+")
 
 def canonical_as_given(phones: Sequence[str]) -> bool:
     """True when ``canonical_phone`` returns every one of ``phones`` as it is (E.164 already,
-    its first test), checked in one match over them all."""
-    return bool(phones) and _E164_LINES.fullmatch("\n".join(phones) + "\n") is not None
+    its first test), checked in one match over them all (one line end per gap: a phone holding
+    one of its own must not pass as two)."""
+    joined = "\n".join(phones) + "\n"
+    return (
+        bool(phones)
+        and joined.count("\n") == len(phones)
+        and _E164_LINES.fullmatch(joined) is not None
+    )
 
 
 def check_phone(phone: object) -> str:
